@@ -1,0 +1,62 @@
+#pragma once
+// ApiServer: the HTTP side of perfwatch on Boost.Beast — /api/v1 JSON
+// routes, the /ws live stream and /metrics Prometheus text. Asio and Beast
+// stay inside api/*.cpp; this header is all other subsystems see.
+//
+// Thread-safe: Publish may be called from the collection thread while the
+// server's own threads serve requests. `registry` and `store` must outlive
+// the server.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "model/registry.h"
+#include "model/status.h"
+#include "model/tick.h"
+#include "store/store.h"
+
+namespace perfwatch {
+
+struct ApiOptions {
+  // Loopback by default: anything else is the user's explicit choice.
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port (tests)
+  int threads = 2;
+  // Request bodies over this are answered 413 without being read.
+  size_t max_body_bytes = 1 << 20;
+  // A connection idle (or sending too slowly) this long is closed.
+  std::chrono::seconds idle_timeout{30};
+  size_t max_connections = 512;
+  size_t max_ws_clients = 64;
+  // When non-empty, write/admin routes need "Authorization: Bearer <token>".
+  std::string token;
+  std::string version = "dev";
+};
+
+class ApiServer {
+ public:
+  ApiServer(const SeriesRegistry& registry, const Store& store, ApiOptions options);
+  ~ApiServer();  // stops and joins
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds and starts serving on the server's own threads. Fails with a
+  // message naming the address (in use, permission, bad host).
+  Status Start();
+  void Stop();
+
+  // The port actually bound (useful when options.port was 0).
+  uint16_t port() const;
+
+  // Makes `tick` the latest one served by /api/v1/metrics and /metrics and
+  // sends it to every WebSocket subscriber.
+  void Publish(std::shared_ptr<const Tick> tick);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace perfwatch

@@ -1,0 +1,46 @@
+#pragma once
+// SeriesSelector: a metric name with optional label matchers, as Prometheus
+// writes them: system_cpu_usage_percent{cpu="0"}, up{job=~"node|api"},
+// {__name__=~"system_disk_.*"}. Regular expressions are fully anchored, as in
+// PromQL. Immutable after Parse; safe to share across threads.
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/registry.h"
+#include "model/status.h"
+
+namespace perfwatch {
+
+struct LabelMatcher {
+  enum class Op { kEqual, kNotEqual, kRegexMatch, kRegexNoMatch };
+  std::string name;
+  Op op = Op::kEqual;
+  std::string value;
+  std::shared_ptr<const std::regex> regex;  // set for the regex ops
+
+  bool Matches(std::string_view label_value) const;
+};
+
+class SeriesSelector {
+ public:
+  // Errors name the problem and its byte offset: "expected '=' at 14".
+  static Result<SeriesSelector> Parse(std::string_view text);
+
+  // "" when the selector names no metric (then a __name__ matcher does).
+  const std::string& metric() const { return metric_; }
+  const std::vector<LabelMatcher>& matchers() const { return matchers_; }
+  bool Matches(const SeriesKey& key) const;
+
+  // Every series of `registry` the selector matches, in id order.
+  std::vector<SeriesId> Select(const SeriesRegistry& registry) const;
+
+ private:
+  std::string metric_;
+  std::vector<LabelMatcher> matchers_;  // __name__ matchers included
+};
+
+}  // namespace perfwatch
