@@ -7,6 +7,7 @@
 // collection loop's. Parsers live beside each collector as pure functions
 // over text, tested on captured fixture files.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,10 @@ class Collector {
   // or unreadable this tick; samples appended before the failure are kept,
   // and the loop reports perfwatch_collector_success{collector} 0.
   virtual Status Collect(Appender& out) = 0;
+
+  // Expensive collectors (a scan of every /proc/PID) ask to run less often
+  // than every tick; the loop skips them until this much time has passed.
+  virtual std::chrono::milliseconds min_interval() const { return std::chrono::milliseconds(0); }
 };
 
 }  // namespace perfwatch
