@@ -1,0 +1,158 @@
+#include "config/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <optional>
+
+#include "config/fields.h"
+
+namespace perfwatch {
+namespace {
+
+// Flags given on the command line, by config key, in the order given.
+using FlagValues = std::map<std::string, std::vector<std::string>>;
+
+std::string EnvironmentHelp() {
+  std::string text = "\nEnvironment (overrides the config file; flags override both):\n";
+  for (const EnvVar& v : EnvironmentVariables()) {
+    if (std::string_view(v.name).starts_with("PERFWATCH_")) continue;
+    text += "  " + std::string(v.name) + " -> " + std::string(v.key) + "\n";
+  }
+  text += "  PERFWATCH_<SECTION>_<KEY> for every config key, e.g. PERFWATCH_SERVER_PORT,\n"
+          "  PERFWATCH_COLLECT_INTERVAL, PERFWATCH_SERVER_TOKEN (lists: comma-separated)\n";
+  text += "\nExamples:\n"
+          "  perfwatch                               serve on 127.0.0.1:8080, data in ./data\n"
+          "  perfwatch --interval 5s --watch-process nginx\n"
+          "  perfwatch --config perfwatch.yaml --port 9000\n"
+          "  perfwatch --save-config perfwatch.yaml  write the effective configuration\n"
+          "  perfwatch --procfs /host/proc --sysfs /host/sys --rootfs /host\n";
+  return text;
+}
+
+Status ApplyFlags(const FlagValues& flags, Config& config) {
+  std::vector<ConfigField> fields = BindFields(config);
+  for (const auto& [key, values] : flags) {
+    for (ConfigField& f : fields) {
+      if (f.path != key) continue;
+      if (f.is_list) f.clear();
+      for (const std::string& v : values) {
+        if (Status st = f.set(v); !st.ok()) {
+          return Status::InvalidArgument("--" + std::string(key) + ": " + st.message());
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status SplitListen(const std::string& listen, FlagValues& flags) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return Status::InvalidArgument("--listen: expected HOST:PORT, got \"" + listen + "\"");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  flags["server.host"] = {host};
+  flags["server.port"] = {listen.substr(colon + 1)};
+  return Status::Ok();
+}
+
+Status CheckCollectors(const Config& config, const std::vector<std::string>& known) {
+  for (const std::string& name : config.collect.disable) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      return Status::InvalidArgument("unknown collector \"" + name + "\" (known: " + list + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
+                             const std::vector<std::string>& known_collectors) {
+  CommandLine result;
+  CLI::App app{"perfwatch: watches a host and its applications, keeps the history, serves it.\n"
+               "Serves the dashboard, /api/v1, /ws and /metrics on 127.0.0.1:8080 by default.",
+               "perfwatch"};
+  app.set_version_flag("--version", std::string("perfwatch ") + PERFWATCH_VERSION);
+  app.footer(EnvironmentHelp());
+  app.get_formatter()->column_width(34);
+
+  FlagValues flags;
+  auto flag = [&](const std::string& name, const std::string& key, const std::string& help) {
+    return app.add_option_function<std::string>(
+        name, [&flags, key](const std::string& v) { flags[key].push_back(v); }, help);
+  };
+  std::string config_path, listen;
+  app.add_option("-c,--config", config_path, "YAML (or JSON) configuration file")
+      ->check(CLI::ExistingFile);
+  app.add_option("--save-config", result.save_config_path,
+                 "write the effective configuration to FILE and exit");
+  app.add_option("--listen", listen, "HOST:PORT to serve on (default 127.0.0.1:8080)");
+  flag("-p,--port", "server.port", "port to serve on (default 8080)");
+  flag("-i,--interval", "collect.interval", "collection interval: 1s, 500ms, 1m or seconds");
+  flag("--data-dir", "storage.data_dir", "directory for durable state (default ./data)");
+  flag("--retention", "storage.memory_retention", "history kept in memory (default 2h)");
+  flag("--procfs", "collect.procfs", "procfs mount point (default /proc)");
+  flag("--sysfs", "collect.sysfs", "sysfs mount point (default /sys)");
+  flag("--rootfs", "collect.rootfs", "host root for filesystem stats (default /)");
+  app.add_option_function<std::vector<std::string>>(
+         "-w,--watch-process",
+         [&flags](const std::vector<std::string>& v) {
+           for (const auto& s : v) flags["collect.watch_process"].push_back(s);
+         },
+         "process NAME or PID to watch (repeatable)")
+      ->allow_extra_args(false);
+  std::string collectors_help = "collector to switch off (repeatable): ";
+  for (size_t i = 0; i < known_collectors.size(); ++i) {
+    collectors_help += (i ? ", " : "") + known_collectors[i];
+  }
+  app.add_option_function<std::vector<std::string>>(
+         "--disable-collector",
+         [&flags](const std::vector<std::string>& v) {
+           for (const auto& s : v) flags["collect.disable"].push_back(s);
+         },
+         collectors_help)
+      ->allow_extra_args(false);
+  flag("--memory-threshold", "thresholds.memory_percent", "memory alert threshold, % (80)");
+  flag("--cpu-threshold", "thresholds.cpu_percent", "CPU alert threshold, % (70)");
+  flag("--response-threshold", "thresholds.response_time_ms", "response time threshold, ms (1000)");
+  app.add_flag_callback("--no-auto-tuning", [&flags] { flags["tuning.enabled"] = {"false"}; },
+                        "switch closed-loop auto-tuning off");
+  flag("--log-level", "log.level", "debug, info, warn or error (default info)");
+  flag("--log-format", "log.format", "text or json lines (default text)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    result.exit_now = true;
+    result.exit_code = e.get_exit_code();
+    std::ostringstream out, err;
+    app.exit(e, out, err);
+    result.output = e.get_exit_code() == 0 ? out.str() : err.str() + "Run 'perfwatch --help' for usage.\n";
+    return result;
+  }
+
+  auto fail = [&](const Status& st) {
+    result.exit_now = true;
+    result.exit_code = 2;
+    result.output = "perfwatch: " + st.message() + "\n";
+    return result;
+  };
+  if (!listen.empty()) {
+    if (Status st = SplitListen(listen, flags); !st.ok()) return fail(st);
+  }
+  if (!config_path.empty()) {
+    if (Status st = LoadYamlFile(config_path, result.config); !st.ok()) return fail(st);
+  }
+  if (Status st = ApplyEnvironment(result.config, getenv); !st.ok()) return fail(st);
+  if (Status st = ApplyFlags(flags, result.config); !st.ok()) return fail(st);
+  if (Status st = Validate(result.config); !st.ok()) return fail(st);
+  if (Status st = CheckCollectors(result.config, known_collectors); !st.ok()) return fail(st);
+  return result;
+}
+
+}  // namespace perfwatch

@@ -1,0 +1,107 @@
+#pragma once
+// Config: everything perfwatch can be told, as one typed struct with every
+// default next to its field. Sources, weakest first: these defaults, one
+// YAML file (--config), environment variables (seed 000's names and
+// PERFWATCH_*), command-line flags. Value type; built once at start-up.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/event_log.h"
+#include "model/status.h"
+
+namespace perfwatch {
+
+struct ServerConfig {
+  // Loopback by default; any other address is the user's explicit choice.
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  // Bearer token for write/admin routes; empty = no token required.
+  std::string token;
+  // Request bodies larger than this are refused with 413.
+  uint64_t max_body_bytes = 1 << 20;
+  // Idle or too-slow connections are closed after this long.
+  int64_t idle_timeout_ms = 30'000;
+  uint32_t max_connections = 512;
+  uint32_t threads = 2;
+};
+
+struct CollectConfig {
+  // Time between collection ticks (seed 000: --interval, MONITORING_INTERVAL).
+  int64_t interval_ms = 1000;
+  // Roots of the host's pseudo-filesystems, to watch a host from a container.
+  std::string procfs = "/proc";
+  std::string sysfs = "/sys";
+  std::string rootfs = "/";
+  // Processes to watch by name (comm or argv[0] basename) or PID.
+  std::vector<std::string> watch_processes;
+  // Collector names to switch off (see `perfwatch --help`).
+  std::vector<std::string> disable;
+  // The per-PID scan behind system_processes{state} runs at most this often.
+  int64_t processes_interval_ms = 5000;
+};
+
+struct StorageConfig {
+  // Where durable state lives (created if missing).
+  std::string data_dir = "./data";
+  // How much history the in-memory store keeps.
+  int64_t memory_retention_ms = 2 * 3600 * 1000;
+  // Hard cap on distinct series; new ones beyond it are refused and counted.
+  uint32_t max_series = 100'000;
+};
+
+// Thresholds of seed 000, kept now so config files and environments written
+// for it load unchanged; the alerting issue gives them effect.
+struct ThresholdConfig {
+  double memory_percent = 80.0;    // MEMORY_THRESHOLD, --memory-threshold
+  double cpu_percent = 70.0;       // CPU_THRESHOLD, --cpu-threshold
+  double response_time_ms = 1000;  // RESPONSE_TIME_THRESHOLD, --response-threshold
+};
+
+struct TuningConfig {
+  bool enabled = true;  // AUTO_TUNING_ENABLED, --no-auto-tuning
+};
+
+struct LogConfig {
+  LogLevel level = LogLevel::kInfo;
+  LogFormat format = LogFormat::kText;
+};
+
+struct Config {
+  ServerConfig server;
+  CollectConfig collect;
+  StorageConfig storage;
+  ThresholdConfig thresholds;
+  TuningConfig tuning;
+  LogConfig log;
+};
+
+// Checks ranges and cross-field rules; the message names the key.
+Status Validate(const Config& config);
+
+// Parses a YAML (or JSON) document on top of `config`. Unknown keys and
+// wrong types are refused with the key path and its line: `collect.interval
+// (line 3): invalid duration "fast"`. `source` names the file in messages.
+Status ApplyYaml(std::string_view text, std::string_view source, Config& config);
+Status LoadYamlFile(const std::string& path, Config& config);
+
+// Applies environment variables (seed 000's MONITORING_INTERVAL,
+// AUTO_TUNING_ENABLED, MEMORY_THRESHOLD, CPU_THRESHOLD,
+// RESPONSE_TIME_THRESHOLD, and PERFWATCH_* for the rest). `getenv` is
+// injectable for tests.
+using GetEnv = const char* (*)(const char*);
+Status ApplyEnvironment(Config& config, GetEnv getenv);
+
+// The effective configuration as YAML that ApplyYaml reads back unchanged.
+std::string ToYaml(const Config& config);
+
+// Every environment variable ApplyEnvironment reads, with its key, for --help.
+struct EnvVar {
+  std::string_view name;
+  std::string_view key;
+};
+const std::vector<EnvVar>& EnvironmentVariables();
+
+}  // namespace perfwatch

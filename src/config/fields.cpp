@@ -1,0 +1,178 @@
+#include "config/fields.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "model/duration.h"
+
+namespace perfwatch {
+namespace {
+
+using Getter = std::function<std::vector<std::string>()>;
+
+Status BadValue(std::string_view value, std::string_view expected) {
+  return Status::InvalidArgument("invalid value \"" + std::string(value) + "\" (expected " +
+                                 std::string(expected) + ")");
+}
+
+template <typename Int>
+ConfigField IntField(std::string_view path, std::string_view help, Int& target, Int min, Int max) {
+  return {path, help, false,
+          [&target, min, max](std::string_view v) -> Status {
+            uint64_t n = 0;
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || end != v.data() + v.size() || n < uint64_t(min) ||
+                n > uint64_t(max)) {
+              return BadValue(v, "a whole number from " + std::to_string(min) + " to " +
+                                     std::to_string(max));
+            }
+            target = static_cast<Int>(n);
+            return Status::Ok();
+          },
+          nullptr, [&target]() -> std::vector<std::string> { return {std::to_string(target)}; }};
+}
+
+ConfigField DoubleField(std::string_view path, std::string_view help, double& target, double min,
+                        double max) {
+  return {path, help, false,
+          [&target, min, max](std::string_view v) -> Status {
+            double d = 0;
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+            if (ec != std::errc() || end != v.data() + v.size() || !(d >= min && d <= max)) {
+              return BadValue(v, "a number from " + std::to_string(int(min)) + " to " +
+                                     std::to_string(int(max)));
+            }
+            target = d;
+            return Status::Ok();
+          },
+          nullptr, [&target]() -> std::vector<std::string> {
+            char buf[32];
+            auto [end, ec] = std::to_chars(buf, buf + sizeof buf, target);
+            return {std::string(buf, end)};
+          }};
+}
+
+ConfigField DurationField(std::string_view path, std::string_view help, int64_t& target_ms,
+                          int64_t min_ms) {
+  return {path, help, false,
+          [&target_ms, min_ms](std::string_view v) -> Status {
+            Result<int64_t> ms = ParseDuration(v);
+            if (!ms.ok()) return ms.status();
+            if (*ms < min_ms) {
+              return BadValue(v, "a duration of at least " + FormatDuration(min_ms));
+            }
+            target_ms = *ms;
+            return Status::Ok();
+          },
+          nullptr, [&target_ms]() -> std::vector<std::string> { return {FormatDuration(target_ms)}; }};
+}
+
+ConfigField StringField(std::string_view path, std::string_view help, std::string& target,
+                        bool allow_empty = true) {
+  return {path, help, false,
+          [&target, allow_empty](std::string_view v) -> Status {
+            if (!allow_empty && v.empty()) return BadValue(v, "a non-empty string");
+            target = std::string(v);
+            return Status::Ok();
+          },
+          nullptr, [&target]() -> std::vector<std::string> { return {target}; }};
+}
+
+ConfigField ListField(std::string_view path, std::string_view help,
+                      std::vector<std::string>& target) {
+  return {path, help, true,
+          [&target](std::string_view v) -> Status {
+            if (v.empty()) return BadValue(v, "a non-empty string");
+            target.emplace_back(v);
+            return Status::Ok();
+          },
+          [&target] { target.clear(); }, [&target] { return target; }};
+}
+
+Result<bool> ParseBool(std::string_view v) {
+  for (auto t : {"true", "yes", "on", "1", "True", "TRUE"}) {
+    if (v == t) return true;
+  }
+  for (auto f : {"false", "no", "off", "0", "False", "FALSE"}) {
+    if (v == f) return false;
+  }
+  return BadValue(v, "true or false");
+}
+
+ConfigField BoolField(std::string_view path, std::string_view help, bool& target) {
+  return {path, help, false,
+          [&target](std::string_view v) -> Status {
+            Result<bool> b = ParseBool(v);
+            if (!b.ok()) return b.status();
+            target = *b;
+            return Status::Ok();
+          },
+          nullptr, [&target]() -> std::vector<std::string> { return {target ? "true" : "false"}; }};
+}
+
+std::string_view Name(LogLevel l) {
+  constexpr std::string_view kNames[] = {"debug", "info", "warn", "error"};
+  return kNames[static_cast<int>(l)];
+}
+
+}  // namespace
+
+std::vector<ConfigField> BindFields(Config& c) {
+  std::vector<ConfigField> f;
+  f.push_back(StringField("server.host", "address to listen on", c.server.host, false));
+  f.push_back(IntField<uint16_t>("server.port", "TCP port to listen on", c.server.port, 0, 65535));
+  f.push_back(StringField("server.token", "bearer token for write/admin routes", c.server.token));
+  f.push_back(IntField<uint64_t>("server.max_body_bytes", "largest request body accepted",
+                                 c.server.max_body_bytes, 1024, uint64_t{1} << 30));
+  f.push_back(DurationField("server.idle_timeout", "close idle or slow connections after",
+                            c.server.idle_timeout_ms, 100));
+  f.push_back(IntField<uint32_t>("server.max_connections", "concurrent connections",
+                                 c.server.max_connections, 1, 100'000));
+  f.push_back(IntField<uint32_t>("server.threads", "HTTP threads", c.server.threads, 1, 64));
+  f.push_back(DurationField("collect.interval", "time between collection ticks",
+                            c.collect.interval_ms, 100));
+  f.push_back(StringField("collect.procfs", "procfs root", c.collect.procfs, false));
+  f.push_back(StringField("collect.sysfs", "sysfs root", c.collect.sysfs, false));
+  f.push_back(StringField("collect.rootfs", "root of the host's mount namespace", c.collect.rootfs,
+                          false));
+  f.push_back(ListField("collect.watch_process", "process names or PIDs to watch",
+                        c.collect.watch_processes));
+  f.push_back(ListField("collect.disable", "collectors to switch off", c.collect.disable));
+  f.push_back(DurationField("collect.processes_interval", "per-PID scan interval",
+                            c.collect.processes_interval_ms, 100));
+  f.push_back(StringField("storage.data_dir", "directory for durable state", c.storage.data_dir,
+                          false));
+  f.push_back(DurationField("storage.memory_retention", "history kept in memory",
+                            c.storage.memory_retention_ms, 60'000));
+  f.push_back(IntField<uint32_t>("storage.max_series", "limit on distinct series",
+                                 c.storage.max_series, 100, 10'000'000));
+  f.push_back(DoubleField("thresholds.memory_percent", "memory alert threshold, percent",
+                          c.thresholds.memory_percent, 0, 100));
+  f.push_back(DoubleField("thresholds.cpu_percent", "CPU alert threshold, percent",
+                          c.thresholds.cpu_percent, 0, 100));
+  f.push_back(DoubleField("thresholds.response_time_ms", "response time threshold, ms",
+                          c.thresholds.response_time_ms, 0, 3.6e6));
+  f.push_back(BoolField("tuning.enabled", "closed-loop auto-tuning", c.tuning.enabled));
+  f.push_back({"log.level", "debug, info, warn or error", false,
+               [&c](std::string_view v) -> Status {
+                 Result<LogLevel> l = ParseLogLevel(v);
+                 if (!l.ok()) return l.status();
+                 c.log.level = *l;
+                 return Status::Ok();
+               },
+               nullptr, [&c]() -> std::vector<std::string> { return {std::string(Name(c.log.level))}; }});
+  f.push_back({"log.format", "text or json", false,
+               [&c](std::string_view v) -> Status {
+                 Result<LogFormat> l = ParseLogFormat(v);
+                 if (!l.ok()) return l.status();
+                 c.log.format = *l;
+                 return Status::Ok();
+               },
+               nullptr, [&c]() -> std::vector<std::string> {
+                 return {c.log.format == LogFormat::kJson ? "json" : "text"};
+               }});
+  return f;
+}
+
+}  // namespace perfwatch

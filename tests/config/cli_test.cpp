@@ -1,0 +1,113 @@
+#include "config/cli.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+namespace perfwatch {
+namespace {
+
+std::map<std::string, std::string> g_env;
+const char* Env(const char* name) {
+  auto it = g_env.find(name);
+  return it == g_env.end() ? nullptr : it->second.c_str();
+}
+
+const std::vector<std::string> kCollectors = {"cpu", "memory", "pressure"};
+
+CommandLine Parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "perfwatch");
+  return ParseCommandLine(static_cast<int>(args.size()), args.data(), Env, kCollectors);
+}
+
+std::string WriteTemp(const std::string& text) {
+  std::string path = ::testing::TempDir() + "/cli_test_config.yaml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(CommandLine, SeedFlagsKeepTheirNames) {
+  g_env.clear();
+  CommandLine c = Parse({"--interval", "30", "--memory-threshold", "75", "--cpu-threshold", "65",
+                         "--response-threshold", "800", "--no-auto-tuning", "--port", "9090"});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_EQ(c.config.collect.interval_ms, 30'000);
+  EXPECT_DOUBLE_EQ(c.config.thresholds.memory_percent, 75);
+  EXPECT_DOUBLE_EQ(c.config.thresholds.cpu_percent, 65);
+  EXPECT_DOUBLE_EQ(c.config.thresholds.response_time_ms, 800);
+  EXPECT_FALSE(c.config.tuning.enabled);
+  EXPECT_EQ(c.config.server.port, 9090);
+}
+
+TEST(CommandLine, FlagsBeatEnvironmentWhichBeatsTheFile) {
+  std::string path = WriteTemp("collect:\n  interval: 10s\nserver:\n  port: 1111\n  host: ::1\n");
+  g_env = {{"PERFWATCH_SERVER_PORT", "2222"}, {"MONITORING_INTERVAL", "20"}};
+  CommandLine c = Parse({"--config", path.c_str(), "--interval", "3s"});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_EQ(c.config.collect.interval_ms, 3000);  // flag
+  EXPECT_EQ(c.config.server.port, 2222);          // environment over file
+  EXPECT_EQ(c.config.server.host, "::1");         // file over default
+  g_env.clear();
+}
+
+TEST(CommandLine, ListenSplitsHostAndPort) {
+  g_env.clear();
+  CommandLine c = Parse({"--listen", "[::1]:9001"});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_EQ(c.config.server.host, "::1");
+  EXPECT_EQ(c.config.server.port, 9001);
+  c = Parse({"--listen", "nonsense"});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("HOST:PORT"), std::string::npos);
+}
+
+TEST(CommandLine, BadValuesExitWithAClearMessage) {
+  g_env.clear();
+  CommandLine c = Parse({"--interval", "soon"});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_NE(c.exit_code, 0);
+  EXPECT_NE(c.output.find("soon"), std::string::npos) << c.output;
+  c = Parse({"--no-such-flag"});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_NE(c.exit_code, 0);
+  EXPECT_NE(c.output.find("no-such-flag"), std::string::npos) << c.output;
+  c = Parse({"--disable-collector", "gpu"});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_NE(c.output.find("unknown collector \"gpu\""), std::string::npos) << c.output;
+  c = Parse({"--config", "/nonexistent/perfwatch.yaml"});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_NE(c.output.find("/nonexistent/perfwatch.yaml"), std::string::npos) << c.output;
+}
+
+TEST(CommandLine, BadConfigFileNamesKeyAndLine) {
+  g_env.clear();
+  std::string path = WriteTemp("collect:\n  interval: 1s\n  intervall: 2s\n");
+  CommandLine c = Parse({"--config", path.c_str()});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("collect.intervall (line 3): unknown key"), std::string::npos) << c.output;
+}
+
+TEST(CommandLine, HelpListsFlagsAndEnvironment) {
+  g_env.clear();
+  CommandLine c = Parse({"--help"});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_EQ(c.exit_code, 0);
+  for (const char* s : {"--interval", "--config", "--save-config", "--port", "--watch-process",
+                        "--procfs", "--log-format", "MONITORING_INTERVAL", "PERFWATCH_"}) {
+    EXPECT_NE(c.output.find(s), std::string::npos) << s;
+  }
+}
+
+TEST(CommandLine, WatchProcessIsRepeatable) {
+  g_env.clear();
+  CommandLine c = Parse({"-w", "nginx", "--watch-process", "42"});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_EQ(c.config.collect.watch_processes, (std::vector<std::string>{"nginx", "42"}));
+}
+
+}  // namespace
+}  // namespace perfwatch
