@@ -10,8 +10,13 @@
 namespace perfwatch {
 namespace {
 
-// Flags given on the command line, by config key, in the order given.
-using FlagValues = std::map<std::string, std::vector<std::string>>;
+// Flags given on the command line, by config key: the values in the order
+// given, and the flag's spelling for error messages.
+struct FlagInput {
+  std::string flag;
+  std::vector<std::string> values;
+};
+using FlagValues = std::map<std::string, FlagInput>;
 
 std::string EnvironmentHelp() {
   std::string text = "\nEnvironment (overrides the config file; flags override both):\n";
@@ -32,13 +37,13 @@ std::string EnvironmentHelp() {
 
 Status ApplyFlags(const FlagValues& flags, Config& config) {
   std::vector<ConfigField> fields = BindFields(config);
-  for (const auto& [key, values] : flags) {
+  for (const auto& [key, input] : flags) {
     for (ConfigField& f : fields) {
       if (f.path != key) continue;
       if (f.is_list) f.clear();
-      for (const std::string& v : values) {
+      for (const std::string& v : input.values) {
         if (Status st = f.set(v); !st.ok()) {
-          return Status::InvalidArgument("--" + std::string(key) + ": " + st.message());
+          return Status::InvalidArgument(input.flag + ": " + st.message());
         }
       }
     }
@@ -53,8 +58,8 @@ Status SplitListen(const std::string& listen, FlagValues& flags) {
   }
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  flags["server.host"] = {host};
-  flags["server.port"] = {listen.substr(colon + 1)};
+  flags["server.host"] = {"--listen", {host}};
+  flags["server.port"] = {"--listen", {listen.substr(colon + 1)}};
   return Status::Ok();
 }
 
@@ -83,8 +88,14 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
 
   FlagValues flags;
   auto flag = [&](const std::string& name, const std::string& key, const std::string& help) {
+    std::string spelling = name.substr(name.rfind(',') + 1);
     return app.add_option_function<std::string>(
-        name, [&flags, key](const std::string& v) { flags[key].push_back(v); }, help);
+        name,
+        [&flags, key, spelling](const std::string& v) {
+          flags[key].flag = spelling;
+          flags[key].values.push_back(v);
+        },
+        help);
   };
   std::string config_path, listen;
   app.add_option("-c,--config", config_path, "YAML (or JSON) configuration file")
@@ -102,7 +113,8 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
   app.add_option_function<std::vector<std::string>>(
          "-w,--watch-process",
          [&flags](const std::vector<std::string>& v) {
-           for (const auto& s : v) flags["collect.watch_process"].push_back(s);
+           flags["collect.watch_process"].flag = "--watch-process";
+           for (const auto& s : v) flags["collect.watch_process"].values.push_back(s);
          },
          "process NAME or PID to watch (repeatable)")
       ->allow_extra_args(false);
@@ -113,14 +125,15 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
   app.add_option_function<std::vector<std::string>>(
          "--disable-collector",
          [&flags](const std::vector<std::string>& v) {
-           for (const auto& s : v) flags["collect.disable"].push_back(s);
+           flags["collect.disable"].flag = "--disable-collector";
+           for (const auto& s : v) flags["collect.disable"].values.push_back(s);
          },
          collectors_help)
       ->allow_extra_args(false);
   flag("--memory-threshold", "thresholds.memory_percent", "memory alert threshold, % (80)");
   flag("--cpu-threshold", "thresholds.cpu_percent", "CPU alert threshold, % (70)");
   flag("--response-threshold", "thresholds.response_time_ms", "response time threshold, ms (1000)");
-  app.add_flag_callback("--no-auto-tuning", [&flags] { flags["tuning.enabled"] = {"false"}; },
+  app.add_flag_callback("--no-auto-tuning", [&flags] { flags["tuning.enabled"] = {"--no-auto-tuning", {"false"}}; },
                         "switch closed-loop auto-tuning off");
   flag("--log-level", "log.level", "debug, info, warn or error (default info)");
   flag("--log-format", "log.format", "text or json lines (default text)");

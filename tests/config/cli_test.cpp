@@ -69,7 +69,7 @@ TEST(CommandLine, BadValuesExitWithAClearMessage) {
   CommandLine c = Parse({"--interval", "soon"});
   EXPECT_TRUE(c.exit_now);
   EXPECT_NE(c.exit_code, 0);
-  EXPECT_NE(c.output.find("soon"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("--interval: invalid duration \"soon\""), std::string::npos) << c.output;
   c = Parse({"--no-such-flag"});
   EXPECT_TRUE(c.exit_now);
   EXPECT_NE(c.exit_code, 0);
