@@ -1,1 +1,138 @@
-int main() { return 0; }
+// perfwatch: wires the subsystems from a Config. No logic of its own beyond
+// start-up order and shutdown on SIGINT/SIGTERM.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "api/api_server.h"
+#include "collect/collection_loop.h"
+#include "collect/collectors.h"
+#include "config/cli.h"
+#include "model/duration.h"
+#include "model/event_log.h"
+#include "store/mem_store.h"
+
+namespace perfwatch {
+namespace {
+
+std::vector<std::string> CollectorNames() {
+  std::vector<std::string> names;
+  for (std::string_view n : KnownCollectorNames()) names.emplace_back(n);
+  return names;
+}
+
+int SaveConfig(const Config& config, const std::string& path) {
+  std::ofstream out(path);
+  out << "# perfwatch configuration (written by --save-config)\n" << ToYaml(config);
+  if (!out.flush()) {
+    std::cerr << "perfwatch: cannot write " << path << ": " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  std::cout << "wrote " << path << "\n";
+  return 0;
+}
+
+Status PrepareDataDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
+  return Status::Ok();
+}
+
+CollectOptions ToCollectOptions(const CollectConfig& c) {
+  CollectOptions o;
+  o.paths = HostPaths{c.procfs, c.sysfs, c.rootfs};
+  o.watch_processes = c.watch_processes;
+  o.disabled = c.disable;
+  o.processes_interval = std::chrono::milliseconds(c.processes_interval_ms);
+  return o;
+}
+
+ApiOptions ToApiOptions(const ServerConfig& s) {
+  ApiOptions o;
+  o.host = s.host;
+  o.port = s.port;
+  o.threads = static_cast<int>(s.threads);
+  o.max_body_bytes = s.max_body_bytes;
+  o.idle_timeout = std::chrono::seconds(std::max<int64_t>(1, s.idle_timeout_ms / 1000));
+  o.max_connections = s.max_connections;
+  o.token = s.token;
+  o.version = PERFWATCH_VERSION;
+  return o;
+}
+
+// Blocks SIGINT/SIGTERM in every thread started after this, so the main
+// thread alone receives them through sigwait.
+sigset_t BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int Serve(const Config& config) {
+  if (Status st = PrepareDataDir(config.storage.data_dir); !st.ok()) {
+    LogEvent(LogLevel::kError, "startup_failed", {{"error", st.ToString()}});
+    return 1;
+  }
+  sigset_t signals = BlockShutdownSignals();
+
+  SeriesRegistry registry(config.storage.max_series);
+  MemStoreOptions store_options;
+  store_options.retention_ms = config.storage.memory_retention_ms;
+  MemStore store(store_options);
+  ApiServer api(registry, store, ToApiOptions(config.server));
+  if (Status st = api.Start(); !st.ok()) {
+    LogEvent(LogLevel::kError, "startup_failed", {{"error", st.ToString()}});
+    return 1;
+  }
+  CollectionLoop loop(registry, MakeCollectors(ToCollectOptions(config.collect)),
+                      std::chrono::milliseconds(config.collect.interval_ms),
+                      [&](std::shared_ptr<const Tick> tick) {
+                        if (Status st = store.Commit(*tick); !st.ok()) {
+                          LogEvent(LogLevel::kWarn, "store_commit_failed", {{"error", st.ToString()}});
+                        }
+                        api.Publish(std::move(tick));
+                      });
+  loop.Start();
+  LogEvent(LogLevel::kInfo, "monitoring_started",
+           {{"listen", config.server.host + ":" + std::to_string(api.port())},
+            {"interval", FormatDuration(config.collect.interval_ms)},
+            {"data_dir", config.storage.data_dir},
+            {"version", PERFWATCH_VERSION}});
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  LogEvent(LogLevel::kInfo, "monitoring_stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  loop.Stop();
+  api.Stop();
+  LogEvent(LogLevel::kInfo, "monitoring_stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace perfwatch
+
+namespace {
+const char* GetEnvironment(const char* name) { return std::getenv(name); }
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace perfwatch;
+  CommandLine cli = ParseCommandLine(argc, argv, &GetEnvironment, CollectorNames());
+  if (cli.exit_now) {
+    (cli.exit_code == 0 ? std::cout : std::cerr) << cli.output;
+    return cli.exit_code;
+  }
+  if (!cli.save_config_path.empty()) return SaveConfig(cli.config, cli.save_config_path);
+  SetupLogging(cli.config.log.format, cli.config.log.level);
+  return Serve(cli.config);
+}

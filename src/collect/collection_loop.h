@@ -1,0 +1,69 @@
+#pragma once
+// CollectionLoop: the heartbeat. Every interval it runs each due collector
+// into one Tick (one wall-clock timestamp for all), adds perfwatch's own
+// per-collector duration and success gauges, freezes the Tick and hands it
+// to the sink (main wires the sink: store commit, then the API's publish), so
+// a reader never sees half a tick.
+//
+// It runs on its own thread rather than on the HTTP io_context so that a
+// burst of requests can never delay a tick. Start/Stop from one thread;
+// RunOnce is for tests and benchmarks and must not race a started loop.
+// `registry` must outlive the loop.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "collect/collector.h"
+#include "model/registry.h"
+#include "model/tick.h"
+
+namespace perfwatch {
+
+class CollectionLoop {
+ public:
+  using Sink = std::function<void(std::shared_ptr<const Tick>)>;
+
+  CollectionLoop(SeriesRegistry& registry, std::vector<std::unique_ptr<Collector>> collectors,
+                 std::chrono::milliseconds interval, Sink sink);
+  ~CollectionLoop();  // stops and joins
+  CollectionLoop(const CollectionLoop&) = delete;
+  CollectionLoop& operator=(const CollectionLoop&) = delete;
+
+  void Start();
+  void Stop();
+
+  // Runs every due collector once at wall time `t_ms` and returns the Tick
+  // (without calling the sink).
+  std::shared_ptr<const Tick> RunOnce(TimestampMs t_ms);
+
+ private:
+  struct Slot {
+    std::unique_ptr<Collector> collector;
+    Labels labels;  // {collector="name"}
+    std::chrono::steady_clock::time_point last_run{};
+    double last_duration_s = 0;
+    bool ok = true;
+    bool has_run = false;
+  };
+
+  void Run();
+  void RunCollector(Slot& slot, Tick& tick, std::chrono::steady_clock::time_point now);
+
+  SeriesRegistry& registry_;
+  std::vector<Slot> slots_;
+  const std::chrono::milliseconds interval_;
+  Sink sink_;
+  size_t last_tick_size_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // protected by mu_
+  std::thread thread_;
+};
+
+}  // namespace perfwatch
