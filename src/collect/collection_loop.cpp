@@ -23,9 +23,17 @@ CollectionLoop::CollectionLoop(SeriesRegistry& registry,
                                std::vector<std::unique_ptr<Collector>> collectors,
                                std::chrono::milliseconds interval, Sink sink)
     : registry_(registry), interval_(interval), sink_(std::move(sink)) {
+  int64_t next_phase = 1;  // tick 0 mod every is left to the cheap ones
   for (auto& c : collectors) {
-    Labels labels{{"collector", std::string(c->name())}};
-    slots_.push_back(Slot{std::move(c), std::move(labels)});
+    Slot slot;
+    slot.labels = Labels{{"collector", std::string(c->name())}};
+    slot.collector = std::move(c);
+    auto min = slot.collector->min_interval();
+    if (min > interval_) {
+      slot.every = (min.count() + interval_.count() - 1) / interval_.count();
+      slot.phase = next_phase++ % slot.every;
+    }
+    slots_.push_back(std::move(slot));
   }
   registry_.Describe({std::string(kDurationMetric), MetricKind::kGauge,
                       "Wall time the collector's last run took.", "seconds"});
@@ -52,14 +60,17 @@ void CollectionLoop::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void CollectionLoop::RunCollector(Slot& slot, Tick& tick,
-                                  std::chrono::steady_clock::time_point now) {
-  if (slot.has_run && now - slot.last_run < slot.collector->min_interval()) return;
+void CollectionLoop::RunCollector(Slot& slot, Tick& tick) {
+  int64_t tick_number = tick.time() / interval_.count();
+  if (slot.has_run && tick_number % slot.every != slot.phase) {
+    for (const auto& [id, value] : slot.last_samples) tick.AppendInterned(id, value);
+    return;
+  }
+  size_t first = tick.samples().size();
   auto start = std::chrono::steady_clock::now();
   Status st = slot.collector->Collect(tick);
   slot.last_duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  slot.last_run = now;
   // Log on transitions only: a host without /proc/pressure must not fill the log.
   if (!st.ok() && (slot.ok || !slot.has_run)) {
     LogEvent(LogLevel::kWarn, "collector_failed",
@@ -70,13 +81,13 @@ void CollectionLoop::RunCollector(Slot& slot, Tick& tick,
   }
   slot.ok = st.ok();
   slot.has_run = true;
+  if (slot.every > 1) slot.last_samples.assign(tick.samples().begin() + first, tick.samples().end());
 }
 
 std::shared_ptr<const Tick> CollectionLoop::RunOnce(TimestampMs t_ms) {
   auto tick = std::make_shared<Tick>(registry_, t_ms);
   tick->Reserve(last_tick_size_ + 2 * slots_.size());
-  auto now = std::chrono::steady_clock::now();
-  for (Slot& slot : slots_) RunCollector(slot, *tick, now);
+  for (Slot& slot : slots_) RunCollector(slot, *tick);
   // Reported every tick, also for collectors skipped by min_interval, so a
   // dashboard never sees a gap in them.
   for (Slot& slot : slots_) {

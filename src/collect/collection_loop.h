@@ -45,14 +45,22 @@ class CollectionLoop {
   struct Slot {
     std::unique_ptr<Collector> collector;
     Labels labels;  // {collector="name"}
-    std::chrono::steady_clock::time_point last_run{};
+    // A collector with a min_interval runs on ticks where
+    // (tick number % every) == phase; phases differ so two expensive
+    // collectors never share a tick.
+    int64_t every = 1;
+    int64_t phase = 0;
     double last_duration_s = 0;
+    // What the collector appended on its last run; repeated into the ticks
+    // it skips so every tick is a complete snapshot (a scrape of /metrics
+    // never sees a series vanish between two runs of a slow collector).
+    std::vector<std::pair<SeriesId, double>> last_samples;
     bool ok = true;
     bool has_run = false;
   };
 
   void Run();
-  void RunCollector(Slot& slot, Tick& tick, std::chrono::steady_clock::time_point now);
+  void RunCollector(Slot& slot, Tick& tick);
 
   SeriesRegistry& registry_;
   std::vector<Slot> slots_;

@@ -1,9 +1,12 @@
 #include "collect/processes.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 #include "collect/proc_text.h"
 #include "collect/procfs_pid.h"
@@ -56,6 +59,25 @@ ProcessStatesCollector::ProcessStatesCollector(const HostPaths& paths,
   }
 }
 
+ProcessStatesCollector::~ProcessStatesCollector() {
+  for (const auto& [pid, fd] : stat_fds_) ::close(fd);
+}
+
+Result<std::string_view> ProcessStatesCollector::ReadStat(int dir_fd, int pid,
+                                                          const char* relative) {
+  if (auto it = stat_fds_.find(pid); it != stat_fds_.end()) {
+    Result<std::string_view> text = reader_.ReadFromStart(it->second, relative);
+    if (text.ok()) return text;
+    ::close(it->second);  // died or PID reused: reopen below
+    stat_fds_.erase(it);
+  }
+  if (stat_fds_.size() >= kMaxKeptFds) return reader_.ReadAt(dir_fd, relative);
+  int fd = ::openat(dir_fd, relative, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FileError(relative, errno);
+  stat_fds_.emplace(pid, fd);
+  return reader_.ReadFromStart(fd, relative);
+}
+
 Status ProcessStatesCollector::Collect(Appender& out) {
   DIR* dir = ::opendir(procfs_.c_str());
   if (dir == nullptr) return FileError(procfs_, errno);
@@ -63,10 +85,14 @@ Status ProcessStatesCollector::Collect(Appender& out) {
   uint64_t threads = 0;
   Status bad;
   char relative[sizeof(dirent::d_name) + 16];
+  std::unordered_map<int, int> seen;
+  seen.reserve(stat_fds_.size());
   while (const dirent* e = ::readdir(dir)) {
     if (!IsPid(e->d_name)) continue;
+    int pid = std::atoi(e->d_name);
     std::snprintf(relative, sizeof(relative), "%s/stat", e->d_name);
-    Result<std::string_view> text = reader_.ReadAt(::dirfd(dir), relative);
+    Result<std::string_view> text = ReadStat(::dirfd(dir), pid, relative);
+    if (auto it = stat_fds_.find(pid); it != stat_fds_.end()) seen.emplace(*it);
     if (!text.ok()) continue;  // exited since readdir
     Result<PidStat> stat = ParsePidStat(*text);
     if (!stat.ok()) {
@@ -77,6 +103,10 @@ Status ProcessStatesCollector::Collect(Appender& out) {
     threads += static_cast<uint64_t>(stat->num_threads);
   }
   ::closedir(dir);
+  for (const auto& [pid, fd] : stat_fds_) {
+    if (!seen.contains(pid)) ::close(fd);
+  }
+  stat_fds_ = std::move(seen);
 
   if (!described_) {
     DescribeAll(out, kDefs);

@@ -22,6 +22,9 @@ class Tick final : public Appender {
   void Describe(const MetricMeta& meta) override { registry_->Describe(meta); }
   Status Append(std::string_view name, const Labels& labels, double value) override;
 
+  // Adds a sample of an already interned series (carrying a value forward).
+  void AppendInterned(SeriesId id, double value) { samples_.emplace_back(id, value); }
+
   TimestampMs time() const { return t_ms_; }
   const std::vector<std::pair<SeriesId, double>>& samples() const { return samples_; }
   const SeriesRegistry& registry() const { return *registry_; }

@@ -64,9 +64,30 @@ TEST(CollectionLoop, SkipsCollectorsUntilTheirMinIntervalPasses) {
   auto first = loop.RunOnce(1000);
   auto second = loop.RunOnce(2000);
   EXPECT_EQ(slow_ptr->runs, 1);
-  EXPECT_EQ(ValueOf(*second, "fake_slow"), -1);
+  // Its last values are carried into the ticks it skips.
+  EXPECT_EQ(ValueOf(*first, "fake_slow"), 1);
+  EXPECT_EQ(ValueOf(*second, "fake_slow"), 1);
   // Its health gauges stay continuous while it is skipped.
   EXPECT_EQ(ValueOf(*second, "perfwatch_collector_success", "slow"), 1);
+}
+
+TEST(CollectionLoop, StaggersExpensiveCollectorsOntoDifferentTicks) {
+  SeriesRegistry reg;
+  std::vector<std::unique_ptr<Collector>> cs;
+  auto a = std::make_unique<FakeCollector>("a", true, 5s);
+  auto b = std::make_unique<FakeCollector>("b", true, 5s);
+  FakeCollector *pa = a.get(), *pb = b.get();
+  cs.push_back(std::move(a));
+  cs.push_back(std::move(b));
+  CollectionLoop loop(reg, std::move(cs), 1s, nullptr);
+  (void)loop.RunOnce(100'000);  // the first tick runs everything
+  for (int64_t t = 101'000; t < 111'000; t += 1000) {
+    int before = pa->runs + pb->runs;
+    (void)loop.RunOnce(t);
+    EXPECT_LE(pa->runs + pb->runs - before, 1) << "both ran at " << t;
+  }
+  EXPECT_EQ(pa->runs, 3);  // once at start, then every 5th tick
+  EXPECT_EQ(pb->runs, 3);
 }
 
 TEST(CollectionLoop, StampsTicksOnAWallAlignedGrid) {

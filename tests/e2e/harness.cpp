@@ -77,27 +77,38 @@ HttpResult ParseResponse(const std::string& raw) {
   return r;
 }
 
-// Reads one unmasked server frame; returns false on close/timeout.
+// Reads one whole text message (reassembling fragments) from unmasked
+// server frames; returns false on close or timeout.
 bool ReadFrame(int fd, std::string& buffer, std::string& message) {
+  message.clear();
   while (true) {
     if (buffer.size() >= 2) {
       size_t len = static_cast<uint8_t>(buffer[1]) & 0x7f;
       size_t header = 2;
-      if (len == 126 && buffer.size() >= 4) {
-        len = (static_cast<uint8_t>(buffer[2]) << 8) | static_cast<uint8_t>(buffer[3]);
+      bool complete_header = true;
+      if (len == 126) {
+        complete_header = buffer.size() >= 4;
+        if (complete_header) len = (static_cast<uint8_t>(buffer[2]) << 8) | static_cast<uint8_t>(buffer[3]);
         header = 4;
-      } else if (len == 127 && buffer.size() >= 10) {
-        len = 0;
-        for (int i = 2; i < 10; ++i) len = (len << 8) | static_cast<uint8_t>(buffer[i]);
+      } else if (len == 127) {
+        complete_header = buffer.size() >= 10;
+        if (complete_header) {
+          len = 0;
+          for (int i = 2; i < 10; ++i) len = (len << 8) | static_cast<uint8_t>(buffer[i]);
+        }
         header = 10;
       }
-      if ((len < 126 || header > 2) && buffer.size() >= header + len) {
+      if (complete_header && buffer.size() >= header + len) {
+        bool fin = buffer[0] & 0x80;
         int opcode = buffer[0] & 0x0f;
-        message = buffer.substr(header, len);
+        std::string payload = buffer.substr(header, len);
         buffer.erase(0, header + len);
         if (opcode == 0x8) return false;
-        if (opcode == 0x1) return true;
-        continue;  // ping/pong/binary: ignore
+        if (opcode == 0x1 || opcode == 0x0) {
+          message += payload;
+          if (fin) return true;
+        }
+        continue;  // ping/pong/binary, or more fragments to come
       }
     }
     char chunk[65536];

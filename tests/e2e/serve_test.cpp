@@ -212,8 +212,13 @@ TEST_F(Serve, WebSocketStreamsOneMessagePerTick) {
 }
 
 TEST_F(Serve, WebSocketSubscribeNarrowsTheStream) {
-  auto messages = WebSocketRead(port(), R"({"subscribe":["system_memory"]})", 2, 10s);
-  ASSERT_GE(messages.size(), 1u);
+  // First the latest tick (sent on connect), then the acknowledgement, then
+  // narrowed ticks.
+  auto messages = WebSocketRead(port(), R"({"subscribe":["system_memory"]})", 4, 10s);
+  ASSERT_EQ(messages.size(), 4u);
+  bool acknowledged = false;
+  for (const auto& m : messages) acknowledged |= json::parse(m).contains("subscribed");
+  EXPECT_TRUE(acknowledged);
   json last = json::parse(messages.back());
   ASSERT_FALSE(last["samples"].empty());
   for (const json& s : last["samples"]) {
@@ -231,9 +236,10 @@ TEST(ServeLifecycle, SigtermStopsCleanlyWithNamedEvents) {
 TEST(ServeLifecycle, MissingProcFilesFailOneCollectorAndTheRestGoOn) {
   std::string root = ::testing::TempDir() + "/perfwatch_fake_proc";
   std::filesystem::create_directories(root);
+  // procfs files report size 0, so copy by reading rather than copy_file.
   for (const char* f : {"stat", "meminfo", "loadavg", "uptime"}) {
-    std::filesystem::copy_file(std::string("/proc/") + f, root + "/" + f,
-                               std::filesystem::copy_options::overwrite_existing);
+    std::ifstream in(std::string("/proc/") + f);
+    std::ofstream(root + "/" + f) << in.rdbuf();
   }
   PerfwatchProcess p({"--procfs", root, "--interval", "1s", "--data-dir",
                       ::testing::TempDir() + "/perfwatch_e2e_fake"});

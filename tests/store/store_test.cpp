@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "store/duration.h"
+#include "model/duration.h"
 
 namespace perfwatch {
 namespace {
@@ -23,7 +23,7 @@ TEST(ParseAggregation, ErrorNamesTheBadValueAndTheAllowedOnes) {
   EXPECT_FALSE(ParseAggregation("").ok());
 }
 
-// The API parses step= through store/duration.h.
+// The API parses step= with model/duration.h.
 TEST(StoreDuration, ParsesPrometheusDurationsIntoMilliseconds) {
   EXPECT_EQ(*ParseDuration("15s"), 15'000);
   EXPECT_EQ(*ParseDuration("1h30m"), 5'400'000);

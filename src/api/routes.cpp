@@ -1,0 +1,307 @@
+#include "api/routes.h"
+
+#include <cmath>
+#include <optional>
+
+#include "api/auth.h"
+#include "api/exposition.h"
+#include "api/json_render.h"
+#include "api/json_writer.h"
+#include "model/selector.h"
+#include "model/duration.h"
+
+namespace perfwatch {
+namespace {
+
+constexpr std::string_view kAllowedMethods = "GET, HEAD";
+constexpr double kMaxHistoryHours = 24 * 366;
+constexpr int64_t kDefaultHistoryMs = 3'600'000;
+// Without step=, ranges longer than this are bucketed so that a chart gets
+// about kAutoStepPoints points per series instead of every raw sample.
+constexpr int64_t kMaxRawRangeMs = 3'600'000;
+constexpr int64_t kAutoStepPoints = 720;
+
+void AddStandardHeaders(HttpResponse& response) {
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("Cache-Control", "no-store");
+}
+
+HttpResponse Ok(std::string body, std::string content_type = "application/json") {
+  HttpResponse response;
+  response.body = std::move(body);
+  response.content_type = std::move(content_type);
+  AddStandardHeaders(response);
+  return response;
+}
+
+Status BadParam(std::string_view name, std::string_view why) {
+  return Status::InvalidArgument("invalid parameter '" + std::string(name) +
+                                 "': " + std::string(why));
+}
+
+Result<std::optional<int64_t>> OptionalMs(const QueryParams& query, std::string_view name) {
+  const std::string* text = query.Get(name);
+  if (text == nullptr) return std::optional<int64_t>();
+  Result<int64_t> ms = ParseInt64(*text);
+  if (!ms.ok()) {
+    return BadParam(name, "expected milliseconds since the epoch, got \"" + *text + "\"");
+  }
+  if (*ms < 0) return BadParam(name, "must not be negative");
+  return std::optional<int64_t>(*ms);
+}
+
+Result<int64_t> HoursToMs(const std::string& text) {
+  Result<double> hours = ParseFiniteDouble(text);
+  if (!hours.ok()) return BadParam("hours", "expected a number of hours, got \"" + text + "\"");
+  if (*hours <= 0 || *hours > kMaxHistoryHours) {
+    return BadParam("hours", "must be greater than 0 and at most " +
+                                 std::to_string(static_cast<int>(kMaxHistoryHours)));
+  }
+  return static_cast<int64_t>(std::llround(*hours * 3'600'000));
+}
+
+// from/to/hours → [from, to]; to defaults to now, from to `to` minus hours
+// (1 h when neither from nor hours is given).
+Status ParseTimeRange(const QueryParams& query, TimestampMs now, QueryRange& range) {
+  Result<std::optional<int64_t>> from = OptionalMs(query, "from");
+  if (!from.ok()) return from.status();
+  Result<std::optional<int64_t>> to = OptionalMs(query, "to");
+  if (!to.ok()) return to.status();
+  const std::string* hours = query.Get("hours");
+  if (hours != nullptr && from->has_value()) {
+    return Status::InvalidArgument("parameters 'hours' and 'from' exclude each other");
+  }
+  range.to_ms = to->value_or(now);
+  int64_t span = kDefaultHistoryMs;
+  if (hours != nullptr) {
+    Result<int64_t> ms = HoursToMs(*hours);
+    if (!ms.ok()) return ms.status();
+    span = *ms;
+  }
+  range.from_ms = from->has_value() ? **from : std::max<int64_t>(0, range.to_ms - span);
+  if (range.from_ms > range.to_ms) {
+    return Status::InvalidArgument("'from' (" + std::to_string(range.from_ms) +
+                                   ") is after 'to' (" + std::to_string(range.to_ms) + ")");
+  }
+  return Status::Ok();
+}
+
+Status ParseStepAndAgg(const QueryParams& query, QueryRange& range) {
+  if (const std::string* step = query.Get("step")) {
+    Result<int64_t> ms = ParseDuration(*step);
+    if (!ms.ok()) return BadParam("step", ms.status().message());
+    if (*ms <= 0) return BadParam("step", "must be positive");
+    range.step_ms = *ms;
+  } else if (int64_t span = range.to_ms - range.from_ms; span > kMaxRawRangeMs) {
+    range.step_ms = (span / kAutoStepPoints + 999) / 1000 * 1000;
+  }
+  if (const std::string* agg = query.Get("agg")) {
+    Result<Aggregation> parsed = ParseAggregation(*agg);
+    if (!parsed.ok())
+      return BadParam("agg", "expected avg, min, max or last, got \"" + *agg + "\"");
+    range.agg = *parsed;
+  }
+  return Status::Ok();
+}
+
+std::string RenderMetadataJson(const SeriesRegistry& registry) {
+  std::string out = "{\"metrics\":[";
+  bool first = true;
+  for (const std::string& name : registry.MetricNames()) {
+    std::optional<MetricMeta> meta = registry.Meta(name);
+    if (!first) out += ',';
+    first = false;
+    out += "{\"name\":";
+    AppendJsonString(out, name);
+    out += ",\"type\":";
+    AppendJsonString(out, meta ? ToString(meta->kind) : "untyped");
+    out += ",\"help\":";
+    AppendJsonString(out, meta ? meta->help : "");
+    out += ",\"unit\":";
+    AppendJsonString(out, meta ? meta->unit : "");
+    out += ",\"series\":";
+    AppendJsonInt(out, static_cast<int64_t>(registry.SeriesOf(name).size()));
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace
+
+std::string_view HttpResponse::Header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (n == name) return v;
+  }
+  return {};
+}
+
+HttpResponse JsonError(int status, std::string_view message) {
+  HttpResponse response;
+  response.status = status;
+  response.body = "{\"error\":";
+  AppendJsonString(response.body, message);
+  response.body += '}';
+  AddStandardHeaders(response);
+  return response;
+}
+
+int HttpStatusOf(const Status& status) {
+  switch (status.code()) {
+    case Status::Code::kOk:
+      return 200;
+    case Status::Code::kInvalidArgument:
+      return 400;
+    case Status::Code::kNotFound:
+      return 404;
+    // The request was well-formed but asks for more than the limits allow.
+    case Status::Code::kResourceExhausted:
+      return 422;
+    case Status::Code::kUnavailable:
+      return 503;
+    case Status::Code::kIOError:
+    case Status::Code::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+TimestampMs SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ApiHandler::ApiHandler(const SeriesRegistry& registry, const Store& store, ApiOptions options,
+                       WallClock clock)
+    : registry_(registry),
+      store_(store),
+      options_(std::move(options)),
+      clock_(std::move(clock)),
+      started_(std::chrono::steady_clock::now()) {}
+
+const std::vector<ApiHandler::Route>& ApiHandler::Routes() {
+  static const std::vector<Route> kRoutes = {
+      {"/api/v1/health", &ApiHandler::Health},
+      {"/api/v1/metrics", &ApiHandler::Metrics},
+      {"/api/v1/metrics/history", &ApiHandler::History},
+      {"/api/v1/metadata", &ApiHandler::Metadata},
+      {"/metrics", &ApiHandler::Exposition},
+      {"/ws", &ApiHandler::WebSocketWithoutUpgrade},
+      // Aliases kept for users of the seed tool.
+      {"/api/health", &ApiHandler::Health},
+      {"/api/metrics/current", &ApiHandler::Metrics},
+      {"/api/metrics/history", &ApiHandler::LegacyHistory},
+  };
+  return kRoutes;
+}
+
+HttpResponse ApiHandler::Handle(const HttpRequest& request) const {
+  Result<RequestTarget> target = ParseRequestTarget(request.target);
+  if (!target.ok()) return JsonError(400, target.status().message());
+  for (const Route& route : Routes()) {
+    if (route.path != target->path) continue;
+    if (request.method != "GET" && request.method != "HEAD") {
+      HttpResponse response =
+          JsonError(405, "method " + request.method + " is not allowed on " + target->path);
+      response.headers.emplace_back("Allow", kAllowedMethods);
+      return response;
+    }
+    return (this->*route.fn)(*target);
+  }
+  return JsonError(404, "no route for " + target->path);
+}
+
+std::shared_ptr<const PublishedTick> ApiHandler::Publish(std::shared_ptr<const Tick> tick) {
+  auto published = std::make_shared<const PublishedTick>(std::move(tick));
+  std::lock_guard lock(mu_);
+  latest_ = published;
+  return published;
+}
+
+std::shared_ptr<const PublishedTick> ApiHandler::latest() const {
+  std::lock_guard lock(mu_);
+  return latest_;
+}
+
+bool ApiHandler::Authorized(const HttpRequest& request) const {
+  return BearerTokenAllows(request.authorization, options_.token);
+}
+
+HttpResponse ApiHandler::Unauthorized() {
+  HttpResponse response = JsonError(401, "missing or wrong bearer token");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+HttpResponse ApiHandler::Health(const RequestTarget&) const {
+  auto uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  std::shared_ptr<const PublishedTick> tick = latest();
+  std::string body = "{\"status\":\"ok\",\"version\":";
+  AppendJsonString(body, options_.version);
+  body += ",\"uptime_seconds\":";
+  AppendJsonInt(body, uptime.count());
+  body += ",\"last_tick_ms\":";
+  if (tick) {
+    AppendJsonInt(body, tick->tick().time());
+  } else {
+    body += "null";
+  }
+  body += '}';
+  return Ok(std::move(body));
+}
+
+HttpResponse ApiHandler::Metrics(const RequestTarget& target) const {
+  std::shared_ptr<const PublishedTick> tick = latest();
+  if (!tick) return JsonError(503, "no samples collected yet");
+  std::vector<std::string_view> match = target.query.GetAll("match");
+  if (match.empty()) return Ok(tick->Json());
+  std::vector<std::string> prefixes(match.begin(), match.end());
+  return Ok(RenderTickJson(tick->tick(), prefixes));
+}
+
+HttpResponse ApiHandler::History(const RequestTarget& target) const {
+  const std::string* metric = target.query.Get("metric");
+  if (metric == nullptr) return JsonError(400, "missing required parameter 'metric'");
+  return HistoryFor(*metric, target);
+}
+
+HttpResponse ApiHandler::LegacyHistory(const RequestTarget& target) const {
+  const std::string* metric = target.query.Get("metric");
+  return HistoryFor(metric ? std::string_view(*metric) : kLegacyHistorySelector, target);
+}
+
+HttpResponse ApiHandler::HistoryFor(std::string_view selector_text,
+                                    const RequestTarget& target) const {
+  Result<SeriesSelector> selector = SeriesSelector::Parse(selector_text);
+  if (!selector.ok()) {
+    return JsonError(400, std::string(BadParam("metric", selector.status().message()).message()));
+  }
+  QueryRange range;
+  Status st = ParseTimeRange(target.query, clock_(), range);
+  if (st.ok()) st = ParseStepAndAgg(target.query, range);
+  if (!st.ok()) return JsonError(400, st.message());
+  Result<std::vector<SeriesPoints>> series = store_.Query(selector->Select(registry_), range);
+  if (!series.ok()) return JsonError(HttpStatusOf(series.status()), series.status().message());
+  return Ok(RenderHistoryJson(selector_text, range, *series, registry_));
+}
+
+HttpResponse ApiHandler::Metadata(const RequestTarget&) const {
+  return Ok(RenderMetadataJson(registry_));
+}
+
+HttpResponse ApiHandler::Exposition(const RequestTarget&) const {
+  std::shared_ptr<const PublishedTick> tick = latest();
+  if (!tick) return JsonError(503, "no samples collected yet");
+  return Ok(tick->Exposition(), std::string(kExpositionContentType));
+}
+
+HttpResponse ApiHandler::WebSocketWithoutUpgrade(const RequestTarget&) const {
+  HttpResponse response =
+      JsonError(426, "/ws is a WebSocket endpoint: send Connection: Upgrade, Upgrade: websocket");
+  response.headers.emplace_back("Upgrade", "websocket");
+  return response;
+}
+
+}  // namespace perfwatch

@@ -1,0 +1,105 @@
+#pragma once
+// ApiHandler: every HTTP route of perfwatch as a function from request to
+// response, with no sockets involved, so each route and each error is tested
+// as a pure function. http_server.cpp feeds it parsed Beast requests.
+//
+// Thread-safe: Handle may run on every server thread at once while the
+// collection thread calls Publish. `registry` and `store` must outlive the
+// handler.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/api_server.h"
+#include "api/published_tick.h"
+#include "api/query_params.h"
+#include "model/registry.h"
+#include "model/sample.h"
+#include "store/store.h"
+
+namespace perfwatch {
+
+struct HttpRequest {
+  std::string method;  // "GET", "HEAD", "POST"...
+  std::string target;  // raw request-target: "/api/v1/metrics?match=system_cpu"
+  std::string body;
+  std::string authorization;  // raw Authorization header, "" when absent
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  // Besides Content-Type and Content-Length, which the server sets.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The value of header `name` (exact case), or "" when absent.
+  std::string_view Header(std::string_view name) const;
+};
+
+// {"error":MESSAGE} with the headers every API response carries.
+HttpResponse JsonError(int status, std::string_view message);
+// The status a Status code maps to when a route fails with it.
+int HttpStatusOf(const Status& status);
+
+// Milliseconds since the epoch; injectable so history defaults are testable.
+using WallClock = std::function<TimestampMs()>;
+TimestampMs SystemNowMs();
+
+// Used by /api/metrics/history (the seed tool's alias) when no metric= is given.
+inline constexpr std::string_view kLegacyHistorySelector =
+    "{__name__=~\"system_cpu_usage_percent|system_memory_used_percent\"}";
+
+class ApiHandler {
+ public:
+  ApiHandler(const SeriesRegistry& registry, const Store& store, ApiOptions options,
+             WallClock clock = SystemNowMs);
+  ApiHandler(const ApiHandler&) = delete;
+  ApiHandler& operator=(const ApiHandler&) = delete;
+
+  HttpResponse Handle(const HttpRequest& request) const;
+
+  // Makes `tick` the latest one; returns it wrapped for the WebSocket hub.
+  std::shared_ptr<const PublishedTick> Publish(std::shared_ptr<const Tick> tick);
+  std::shared_ptr<const PublishedTick> latest() const;
+
+  // For write/admin routes: true when no token is configured or the request
+  // carries "Authorization: Bearer <token>".
+  bool Authorized(const HttpRequest& request) const;
+  // 401 with WWW-Authenticate: Bearer.
+  static HttpResponse Unauthorized();
+
+ private:
+  using RouteFn = HttpResponse (ApiHandler::*)(const RequestTarget&) const;
+  struct Route {
+    std::string_view path;
+    RouteFn fn;
+  };
+  static const std::vector<Route>& Routes();
+
+  HttpResponse Health(const RequestTarget&) const;
+  HttpResponse Metrics(const RequestTarget&) const;
+  HttpResponse History(const RequestTarget&) const;
+  HttpResponse LegacyHistory(const RequestTarget&) const;
+  HttpResponse Metadata(const RequestTarget&) const;
+  HttpResponse Exposition(const RequestTarget&) const;
+  HttpResponse WebSocketWithoutUpgrade(const RequestTarget&) const;
+  HttpResponse HistoryFor(std::string_view selector_text, const RequestTarget&) const;
+
+  const SeriesRegistry& registry_;
+  const Store& store_;
+  const ApiOptions options_;
+  const WallClock clock_;
+  const std::chrono::steady_clock::time_point started_;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const PublishedTick> latest_;  // protected by mu_; null before the first tick
+};
+
+}  // namespace perfwatch
