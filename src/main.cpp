@@ -3,9 +3,10 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,14 +18,35 @@
 #include "model/duration.h"
 #include "model/event_log.h"
 #include "store/mem_store.h"
+#include "store/store_metrics.h"
 
 namespace perfwatch {
 namespace {
 
+CollectOptions ToCollectOptions(const CollectConfig& c) {
+  CollectOptions o;
+  o.paths = HostPaths{c.procfs, c.sysfs, c.rootfs};
+  o.watch_processes = c.watch_processes;
+  o.disabled = c.disable;
+  o.processes_interval = std::chrono::milliseconds(c.processes_interval_ms);
+  return o;
+}
+
+// The host collectors plus "store", perfwatch's account of its own history.
 std::vector<std::string> CollectorNames() {
   std::vector<std::string> names;
   for (std::string_view n : KnownCollectorNames()) names.emplace_back(n);
+  names.emplace_back("store");
   return names;
+}
+
+std::vector<std::unique_ptr<Collector>> BuildCollectors(const CollectConfig& config,
+                                                        const Store& store) {
+  std::vector<std::unique_ptr<Collector>> collectors = MakeCollectors(ToCollectOptions(config));
+  if (std::find(config.disable.begin(), config.disable.end(), "store") == config.disable.end()) {
+    collectors.push_back(std::make_unique<StoreMetricsCollector>(store));
+  }
+  return collectors;
 }
 
 int SaveConfig(const Config& config, const std::string& path) {
@@ -43,15 +65,6 @@ Status PrepareDataDir(const std::string& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
   return Status::Ok();
-}
-
-CollectOptions ToCollectOptions(const CollectConfig& c) {
-  CollectOptions o;
-  o.paths = HostPaths{c.procfs, c.sysfs, c.rootfs};
-  o.watch_processes = c.watch_processes;
-  o.disabled = c.disable;
-  o.processes_interval = std::chrono::milliseconds(c.processes_interval_ms);
-  return o;
 }
 
 ApiOptions ToApiOptions(const ServerConfig& s) {
@@ -94,14 +107,14 @@ int Serve(const Config& config) {
     LogEvent(LogLevel::kError, "startup_failed", {{"error", st.ToString()}});
     return 1;
   }
-  CollectionLoop loop(registry, MakeCollectors(ToCollectOptions(config.collect)),
-                      std::chrono::milliseconds(config.collect.interval_ms),
-                      [&](std::shared_ptr<const Tick> tick) {
-                        if (Status st = store.Commit(*tick); !st.ok()) {
-                          LogEvent(LogLevel::kWarn, "store_commit_failed", {{"error", st.ToString()}});
-                        }
-                        api.Publish(std::move(tick));
-                      });
+  CollectionLoop loop(
+      registry, BuildCollectors(config.collect, store),
+      std::chrono::milliseconds(config.collect.interval_ms), [&](std::shared_ptr<const Tick> tick) {
+        if (Status st = store.Commit(*tick); !st.ok()) {
+          LogEvent(LogLevel::kWarn, "store_commit_failed", {{"error", st.ToString()}});
+        }
+        api.Publish(std::move(tick));
+      });
   loop.Start();
   LogEvent(LogLevel::kInfo, "monitoring_started",
            {{"listen", config.server.host + ":" + std::to_string(api.port())},
@@ -111,7 +124,8 @@ int Serve(const Config& config) {
 
   int sig = 0;
   sigwait(&signals, &sig);
-  LogEvent(LogLevel::kInfo, "monitoring_stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  LogEvent(LogLevel::kInfo, "monitoring_stopping",
+           {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   loop.Stop();
   api.Stop();
   LogEvent(LogLevel::kInfo, "monitoring_stopped");

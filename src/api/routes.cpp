@@ -7,8 +7,8 @@
 #include "api/exposition.h"
 #include "api/json_render.h"
 #include "api/json_writer.h"
-#include "model/selector.h"
 #include "model/duration.h"
+#include "model/selector.h"
 
 namespace perfwatch {
 namespace {

@@ -81,7 +81,8 @@ void CollectionLoop::RunCollector(Slot& slot, Tick& tick) {
   }
   slot.ok = st.ok();
   slot.has_run = true;
-  if (slot.every > 1) slot.last_samples.assign(tick.samples().begin() + first, tick.samples().end());
+  if (slot.every > 1)
+    slot.last_samples.assign(tick.samples().begin() + first, tick.samples().end());
 }
 
 std::shared_ptr<const Tick> CollectionLoop::RunOnce(TimestampMs t_ms) {

@@ -1,7 +1,6 @@
 #include "config/cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <map>
 #include <optional>
 
@@ -24,14 +23,16 @@ std::string EnvironmentHelp() {
     if (std::string_view(v.name).starts_with("PERFWATCH_")) continue;
     text += "  " + std::string(v.name) + " -> " + std::string(v.key) + "\n";
   }
-  text += "  PERFWATCH_<SECTION>_<KEY> for every config key, e.g. PERFWATCH_SERVER_PORT,\n"
-          "  PERFWATCH_COLLECT_INTERVAL, PERFWATCH_SERVER_TOKEN (lists: comma-separated)\n";
-  text += "\nExamples:\n"
-          "  perfwatch                               serve on 127.0.0.1:8080, data in ./data\n"
-          "  perfwatch --interval 5s --watch-process nginx\n"
-          "  perfwatch --config perfwatch.yaml --port 9000\n"
-          "  perfwatch --save-config perfwatch.yaml  write the effective configuration\n"
-          "  perfwatch --procfs /host/proc --sysfs /host/sys --rootfs /host\n";
+  text +=
+      "  PERFWATCH_<SECTION>_<KEY> for every config key, e.g. PERFWATCH_SERVER_PORT,\n"
+      "  PERFWATCH_COLLECT_INTERVAL, PERFWATCH_SERVER_TOKEN (lists: comma-separated)\n";
+  text +=
+      "\nExamples:\n"
+      "  perfwatch                               serve on 127.0.0.1:8080, data in ./data\n"
+      "  perfwatch --interval 5s --watch-process nginx\n"
+      "  perfwatch --config perfwatch.yaml --port 9000\n"
+      "  perfwatch --save-config perfwatch.yaml  write the effective configuration\n"
+      "  perfwatch --procfs /host/proc --sysfs /host/sys --rootfs /host\n";
   return text;
 }
 
@@ -57,7 +58,8 @@ Status SplitListen(const std::string& listen, FlagValues& flags) {
     return Status::InvalidArgument("--listen: expected HOST:PORT, got \"" + listen + "\"");
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   flags["server.host"] = {"--listen", {host}};
   flags["server.port"] = {"--listen", {listen.substr(colon + 1)}};
   return Status::Ok();
@@ -79,9 +81,10 @@ Status CheckCollectors(const Config& config, const std::vector<std::string>& kno
 CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
                              const std::vector<std::string>& known_collectors) {
   CommandLine result;
-  CLI::App app{"perfwatch: watches a host and its applications, keeps the history, serves it.\n"
-               "Serves the dashboard, /api/v1, /ws and /metrics on 127.0.0.1:8080 by default.",
-               "perfwatch"};
+  CLI::App app{
+      "perfwatch: watches a host and its applications, keeps the history, serves it.\n"
+      "Serves the dashboard, /api/v1, /ws and /metrics on 127.0.0.1:8080 by default.",
+      "perfwatch"};
   app.set_version_flag("--version", std::string("perfwatch ") + PERFWATCH_VERSION);
   app.footer(EnvironmentHelp());
   app.get_formatter()->column_width(34);
@@ -133,8 +136,12 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
   flag("--memory-threshold", "thresholds.memory_percent", "memory alert threshold, % (80)");
   flag("--cpu-threshold", "thresholds.cpu_percent", "CPU alert threshold, % (70)");
   flag("--response-threshold", "thresholds.response_time_ms", "response time threshold, ms (1000)");
-  app.add_flag_callback("--no-auto-tuning", [&flags] { flags["tuning.enabled"] = {"--no-auto-tuning", {"false"}}; },
-                        "switch closed-loop auto-tuning off");
+  app.add_flag_callback(
+      "--no-auto-tuning",
+      [&flags] {
+        flags["tuning.enabled"] = {"--no-auto-tuning", {"false"}};
+      },
+      "switch closed-loop auto-tuning off");
   flag("--log-level", "log.level", "debug, info, warn or error (default info)");
   flag("--log-format", "log.format", "text or json lines (default text)");
 
@@ -145,7 +152,8 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
     result.exit_code = e.get_exit_code();
     std::ostringstream out, err;
     app.exit(e, out, err);
-    result.output = e.get_exit_code() == 0 ? out.str() : err.str() + "Run 'perfwatch --help' for usage.\n";
+    result.output =
+        e.get_exit_code() == 0 ? out.str() : err.str() + "Run 'perfwatch --help' for usage.\n";
     return result;
   }
 

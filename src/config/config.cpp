@@ -34,7 +34,8 @@ Status ApplyValue(const ConfigField& field, const YAML::Node& value, const std::
     return st.ok() ? st : Status::InvalidArgument(where + ": " + st.message());
   };
   if (value.IsSequence()) {
-    if (!field.is_list) return Status::InvalidArgument(where + ": expected a single value, not a list");
+    if (!field.is_list)
+      return Status::InvalidArgument(where + ": expected a single value, not a list");
     field.clear();
     for (const YAML::Node& item : value) {
       if (!item.IsScalar()) return Status::InvalidArgument(where + ": list items must be scalars");

@@ -18,24 +18,29 @@ Status BadValue(std::string_view value, std::string_view expected) {
 
 template <typename Int>
 ConfigField IntField(std::string_view path, std::string_view help, Int& target, Int min, Int max) {
-  return {path, help, false,
+  return {path,
+          help,
+          false,
           [&target, min, max](std::string_view v) -> Status {
             uint64_t n = 0;
             auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
             if (ec != std::errc() || end != v.data() + v.size() || n < uint64_t(min) ||
                 n > uint64_t(max)) {
-              return BadValue(v, "a whole number from " + std::to_string(min) + " to " +
-                                     std::to_string(max));
+              return BadValue(
+                  v, "a whole number from " + std::to_string(min) + " to " + std::to_string(max));
             }
             target = static_cast<Int>(n);
             return Status::Ok();
           },
-          nullptr, [&target]() -> std::vector<std::string> { return {std::to_string(target)}; }};
+          nullptr,
+          [&target]() -> std::vector<std::string> { return {std::to_string(target)}; }};
 }
 
 ConfigField DoubleField(std::string_view path, std::string_view help, double& target, double min,
                         double max) {
-  return {path, help, false,
+  return {path,
+          help,
+          false,
           [&target, min, max](std::string_view v) -> Status {
             double d = 0;
             auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
@@ -46,7 +51,8 @@ ConfigField DoubleField(std::string_view path, std::string_view help, double& ta
             target = d;
             return Status::Ok();
           },
-          nullptr, [&target]() -> std::vector<std::string> {
+          nullptr,
+          [&target]() -> std::vector<std::string> {
             char buf[32];
             auto [end, ec] = std::to_chars(buf, buf + sizeof buf, target);
             return {std::string(buf, end)};
@@ -55,7 +61,9 @@ ConfigField DoubleField(std::string_view path, std::string_view help, double& ta
 
 ConfigField DurationField(std::string_view path, std::string_view help, int64_t& target_ms,
                           int64_t min_ms) {
-  return {path, help, false,
+  return {path,
+          help,
+          false,
           [&target_ms, min_ms](std::string_view v) -> Status {
             Result<int64_t> ms = ParseDuration(v);
             if (!ms.ok()) return ms.status();
@@ -65,29 +73,36 @@ ConfigField DurationField(std::string_view path, std::string_view help, int64_t&
             target_ms = *ms;
             return Status::Ok();
           },
-          nullptr, [&target_ms]() -> std::vector<std::string> { return {FormatDuration(target_ms)}; }};
+          nullptr,
+          [&target_ms]() -> std::vector<std::string> { return {FormatDuration(target_ms)}; }};
 }
 
 ConfigField StringField(std::string_view path, std::string_view help, std::string& target,
                         bool allow_empty = true) {
-  return {path, help, false,
+  return {path,
+          help,
+          false,
           [&target, allow_empty](std::string_view v) -> Status {
             if (!allow_empty && v.empty()) return BadValue(v, "a non-empty string");
             target = std::string(v);
             return Status::Ok();
           },
-          nullptr, [&target]() -> std::vector<std::string> { return {target}; }};
+          nullptr,
+          [&target]() -> std::vector<std::string> { return {target}; }};
 }
 
 ConfigField ListField(std::string_view path, std::string_view help,
                       std::vector<std::string>& target) {
-  return {path, help, true,
+  return {path,
+          help,
+          true,
           [&target](std::string_view v) -> Status {
             if (v.empty()) return BadValue(v, "a non-empty string");
             target.emplace_back(v);
             return Status::Ok();
           },
-          [&target] { target.clear(); }, [&target] { return target; }};
+          [&target] { target.clear(); },
+          [&target] { return target; }};
 }
 
 Result<bool> ParseBool(std::string_view v) {
@@ -101,14 +116,17 @@ Result<bool> ParseBool(std::string_view v) {
 }
 
 ConfigField BoolField(std::string_view path, std::string_view help, bool& target) {
-  return {path, help, false,
+  return {path,
+          help,
+          false,
           [&target](std::string_view v) -> Status {
             Result<bool> b = ParseBool(v);
             if (!b.ok()) return b.status();
             target = *b;
             return Status::Ok();
           },
-          nullptr, [&target]() -> std::vector<std::string> { return {target ? "true" : "false"}; }};
+          nullptr,
+          [&target]() -> std::vector<std::string> { return {target ? "true" : "false"}; }};
 }
 
 std::string_view Name(LogLevel l) {
@@ -134,15 +152,15 @@ std::vector<ConfigField> BindFields(Config& c) {
                             c.collect.interval_ms, 100));
   f.push_back(StringField("collect.procfs", "procfs root", c.collect.procfs, false));
   f.push_back(StringField("collect.sysfs", "sysfs root", c.collect.sysfs, false));
-  f.push_back(StringField("collect.rootfs", "root of the host's mount namespace", c.collect.rootfs,
-                          false));
+  f.push_back(
+      StringField("collect.rootfs", "root of the host's mount namespace", c.collect.rootfs, false));
   f.push_back(ListField("collect.watch_process", "process names or PIDs to watch",
                         c.collect.watch_processes));
   f.push_back(ListField("collect.disable", "collectors to switch off", c.collect.disable));
   f.push_back(DurationField("collect.processes_interval", "per-PID scan interval",
                             c.collect.processes_interval_ms, 100));
-  f.push_back(StringField("storage.data_dir", "directory for durable state", c.storage.data_dir,
-                          false));
+  f.push_back(
+      StringField("storage.data_dir", "directory for durable state", c.storage.data_dir, false));
   f.push_back(DurationField("storage.memory_retention", "history kept in memory",
                             c.storage.memory_retention_ms, 60'000));
   f.push_back(IntField<uint32_t>("storage.max_series", "limit on distinct series",
@@ -161,7 +179,8 @@ std::vector<ConfigField> BindFields(Config& c) {
                  c.log.level = *l;
                  return Status::Ok();
                },
-               nullptr, [&c]() -> std::vector<std::string> { return {std::string(Name(c.log.level))}; }});
+               nullptr,
+               [&c]() -> std::vector<std::string> { return {std::string(Name(c.log.level))}; }});
   f.push_back({"log.format", "text or json", false,
                [&c](std::string_view v) -> Status {
                  Result<LogFormat> l = ParseLogFormat(v);
@@ -169,7 +188,8 @@ std::vector<ConfigField> BindFields(Config& c) {
                  c.log.format = *l;
                  return Status::Ok();
                },
-               nullptr, [&c]() -> std::vector<std::string> {
+               nullptr,
+               [&c]() -> std::vector<std::string> {
                  return {c.log.format == LogFormat::kJson ? "json" : "text"};
                }});
   return f;

@@ -13,13 +13,13 @@ struct Unit {
   int64_t ms;
 };
 // "ms" before "m" so the longest suffix wins.
-constexpr Unit kUnits[] = {{"ms", 1},          {"s", 1000},           {"m", 60'000},
-                           {"h", 3'600'000},   {"d", 86'400'000},     {"w", 604'800'000},
-                           {"y", 31'536'000'000}};
+constexpr Unit kUnits[] = {
+    {"ms", 1},         {"s", 1000},        {"m", 60'000},        {"h", 3'600'000},
+    {"d", 86'400'000}, {"w", 604'800'000}, {"y", 31'536'000'000}};
 
 Status Bad(std::string_view text, std::string_view why) {
-  return Status::InvalidArgument("invalid duration \"" + std::string(text) + "\": " +
-                                 std::string(why) + " (examples: 500ms, 15s, 1m, 1h30m)");
+  return Status::InvalidArgument("invalid duration \"" + std::string(text) +
+                                 "\": " + std::string(why) + " (examples: 500ms, 15s, 1m, 1h30m)");
 }
 
 }  // namespace

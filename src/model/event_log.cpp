@@ -13,20 +13,28 @@ std::atomic<LogFormat> g_format{LogFormat::kText};  // set once before threads s
 
 spdlog::level::level_enum ToSpd(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return spdlog::level::debug;
-    case LogLevel::kInfo: return spdlog::level::info;
-    case LogLevel::kWarn: return spdlog::level::warn;
-    case LogLevel::kError: return spdlog::level::err;
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
   }
   return spdlog::level::info;
 }
 
 std::string_view LevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warning";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -47,7 +55,8 @@ std::string RenderJson(LogLevel level, std::string_view event,
                        std::initializer_list<LogField> fields) {
   nlohmann::ordered_json j;
   auto now = std::chrono::system_clock::now();
-  j["time_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  j["time_ms"] =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   j["level"] = LevelName(level);
   j["event"] = event;
   for (const auto& [key, value] : fields) j[std::string(key)] = value;
@@ -74,8 +83,8 @@ Result<LogLevel> ParseLogLevel(std::string_view text) {
 
 void SetupLogging(LogFormat format, LogLevel level) {
   g_format = format;
-  auto logger = std::make_shared<spdlog::logger>(
-      "perfwatch", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("perfwatch",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern(format == LogFormat::kJson ? "%v" : "%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   logger->set_level(ToSpd(level));
   logger->flush_on(spdlog::level::info);
@@ -84,8 +93,8 @@ void SetupLogging(LogFormat format, LogLevel level) {
 
 void LogEvent(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
   if (!spdlog::default_logger_raw()->should_log(ToSpd(level))) return;
-  std::string line = g_format == LogFormat::kJson ? RenderJson(level, event, fields)
-                                                  : RenderText(event, fields);
+  std::string line =
+      g_format == LogFormat::kJson ? RenderJson(level, event, fields) : RenderText(event, fields);
   spdlog::default_logger_raw()->log(ToSpd(level), "{}", line);
 }
 

@@ -18,8 +18,7 @@ bool IsValidMetricName(std::string_view name) {
 
 bool IsValidLabelName(std::string_view name) {
   if (name.empty() || !IsAlpha(name[0]) || name.starts_with("__")) return false;
-  return std::all_of(name.begin() + 1, name.end(),
-                     [](char c) { return IsAlpha(c) || IsDigit(c); });
+  return std::all_of(name.begin() + 1, name.end(), [](char c) { return IsAlpha(c) || IsDigit(c); });
 }
 
 Labels::Labels(std::initializer_list<Label> labels) : labels_(labels) {
@@ -61,10 +60,17 @@ std::string_view Labels::Get(std::string_view name) const {
 void AppendEscapedLabelValue(std::string& out, std::string_view value) {
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }

@@ -127,10 +127,14 @@ class Parser {
 
 bool LabelMatcher::Matches(std::string_view v) const {
   switch (op) {
-    case Op::kEqual: return v == value;
-    case Op::kNotEqual: return v != value;
-    case Op::kRegexMatch: return std::regex_match(v.begin(), v.end(), *regex);
-    case Op::kRegexNoMatch: return !std::regex_match(v.begin(), v.end(), *regex);
+    case Op::kEqual:
+      return v == value;
+    case Op::kNotEqual:
+      return v != value;
+    case Op::kRegexMatch:
+      return std::regex_match(v.begin(), v.end(), *regex);
+    case Op::kRegexNoMatch:
+      return !std::regex_match(v.begin(), v.end(), *regex);
   }
   return false;
 }

@@ -40,9 +40,9 @@ struct SeriesPoints {
 
 struct StoreStats {
   size_t series = 0;
-  uint64_t samples = 0;         // samples held now
-  uint64_t bytes = 0;           // encoded bytes held now (chunks, sealed and open)
-  uint64_t out_of_order = 0;    // samples dropped because time went backwards
+  uint64_t samples = 0;       // samples held now
+  uint64_t bytes = 0;         // encoded bytes held now (chunks, sealed and open)
+  uint64_t out_of_order = 0;  // samples dropped because time went backwards
 };
 
 class Store {

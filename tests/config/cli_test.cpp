@@ -88,7 +88,8 @@ TEST(CommandLine, BadConfigFileNamesKeyAndLine) {
   CommandLine c = Parse({"--config", path.c_str()});
   EXPECT_TRUE(c.exit_now);
   EXPECT_EQ(c.exit_code, 2);
-  EXPECT_NE(c.output.find("collect.intervall (line 3): unknown key"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("collect.intervall (line 3): unknown key"), std::string::npos)
+      << c.output;
 }
 
 TEST(CommandLine, HelpListsFlagsAndEnvironment) {

@@ -51,7 +51,8 @@ TEST(Cli, SaveConfigWritesWhatLoadsBackTheSame) {
   r = RunPerfwatch({"--config", a, "--save-config", b});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ifstream fa(a), fb(b);
-  std::string sa((std::istreambuf_iterator<char>(fa)), {}), sb((std::istreambuf_iterator<char>(fb)), {});
+  std::string sa((std::istreambuf_iterator<char>(fa)), {}),
+      sb((std::istreambuf_iterator<char>(fb)), {});
   EXPECT_EQ(sa, sb);
   EXPECT_NE(sa.find("interval: 5s"), std::string::npos) << sa;
   EXPECT_NE(sa.find("nginx"), std::string::npos) << sa;
@@ -60,8 +61,8 @@ TEST(Cli, SaveConfigWritesWhatLoadsBackTheSame) {
 TEST(Cli, PortInUseIsAClearError) {
   PerfwatchProcess first({"--data-dir", ::testing::TempDir() + "/pw_port_a"});
   ASSERT_TRUE(first.started());
-  RunResult r = RunPerfwatch({"--port", std::to_string(first.port()), "--data-dir",
-                              ::testing::TempDir() + "/pw_port_b"});
+  RunResult r = RunPerfwatch(
+      {"--port", std::to_string(first.port()), "--data-dir", ::testing::TempDir() + "/pw_port_b"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(std::to_string(first.port())), std::string::npos) << r.err;
 }

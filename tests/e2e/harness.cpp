@@ -88,7 +88,8 @@ bool ReadFrame(int fd, std::string& buffer, std::string& message) {
       bool complete_header = true;
       if (len == 126) {
         complete_header = buffer.size() >= 4;
-        if (complete_header) len = (static_cast<uint8_t>(buffer[2]) << 8) | static_cast<uint8_t>(buffer[3]);
+        if (complete_header)
+          len = (static_cast<uint8_t>(buffer[2]) << 8) | static_cast<uint8_t>(buffer[3]);
         header = 4;
       } else if (len == 127) {
         complete_header = buffer.size() >= 10;
@@ -146,7 +147,8 @@ HttpResult HttpRaw(uint16_t port, const std::string& raw) {
 }
 
 HttpResult HttpGet(uint16_t port, const std::string& target) {
-  return HttpRaw(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  return HttpRaw(port,
+                 "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
 }
 
 std::vector<std::string> WebSocketRead(uint16_t port, const std::string& send, int count,

@@ -41,7 +41,8 @@ void WaitForTicks(uint16_t port, int ticks) {
   ASSERT_GE(seen, ticks);
 }
 
-double FindValue(const json& samples, const std::string& metric, const json& labels = json::object()) {
+double FindValue(const json& samples, const std::string& metric,
+                 const json& labels = json::object()) {
   for (const json& s : samples) {
     if (s["metric"] == metric && s["labels"] == labels && s["value"].is_number()) {
       return s["value"].get<double>();
@@ -81,11 +82,11 @@ TEST_F(Serve, HealthSaysOkWithVersionAndUptime) {
 TEST_F(Serve, LatestTickHasTheFixedMetricNames) {
   json j = GetJson(port(), "/api/v1/metrics");
   ASSERT_TRUE(j["samples"].is_array());
-  for (const char* name : {"system_cpu_usage_percent", "system_memory_used_percent",
-                           "system_memory_available_bytes", "system_swap_used_percent",
-                           "system_load1", "system_disk_used_percent",
-                           "system_network_receive_bytes_total", "system_tcp_connections",
-                           "perfwatch_collector_duration_seconds", "perfwatch_resident_memory_bytes"}) {
+  for (const char* name :
+       {"system_cpu_usage_percent", "system_memory_used_percent", "system_memory_available_bytes",
+        "system_swap_used_percent", "system_load1", "system_disk_used_percent",
+        "system_network_receive_bytes_total", "system_tcp_connections",
+        "perfwatch_collector_duration_seconds", "perfwatch_resident_memory_bytes"}) {
     bool found = false;
     for (const json& s : j["samples"]) found |= s["metric"] == name;
     EXPECT_TRUE(found) << name;
@@ -157,7 +158,10 @@ TEST_F(Serve, CpuPercentAgreesWithProcStatUnderLoad) {
 }
 
 TEST_F(Serve, HistoryAnswersWithSeriesPointsAndAggregation) {
-  json j = GetJson(port(), "/api/v1/metrics/history?metric=system_cpu_usage_percent%7Bcpu%3D%220%22%7D&hours=1&step=2s&agg=max");
+  json j =
+      GetJson(port(),
+              "/api/v1/metrics/"
+              "history?metric=system_cpu_usage_percent%7Bcpu%3D%220%22%7D&hours=1&step=2s&agg=max");
   ASSERT_EQ(j["series"].size(), 1u) << j;
   EXPECT_EQ(j["series"][0]["labels"]["cpu"], "0");
   ASSERT_FALSE(j["series"][0]["points"].empty());
