@@ -31,6 +31,9 @@ constexpr MetricDef kUptime{"process_uptime_seconds", MetricKind::kGauge, "secon
 constexpr MetricDef kDefs[] = {kUp,      kCpuPercent, kCpuSeconds, kResident,
                                kVirtual, kThreads,    kOpenFds,    kUptime};
 
+// TASK_COMM_LEN − 1: the most of a name /proc/PID/comm shows.
+constexpr size_t kCommBytes = 15;
+
 std::optional<int64_t> AsPid(std::string_view s) {
   int64_t pid = 0;
   if (!ParseNumber(s, pid) || pid <= 0) return std::nullopt;
@@ -94,15 +97,19 @@ Status WatchedProcessCollector::Resolve() {
     std::snprintf(relative, sizeof(relative), "%s/comm", e->d_name);
     Result<std::string_view> comm = reader_.ReadAt(::dirfd(dir), relative);
     if (!comm.ok()) continue;
-    bool all_matched = true;
+    // The kernel truncates comm to 15 bytes, so a longer name can only be
+    // confirmed from argv[0]; cmdline is read only for such a truncated
+    // match, which spares one read per PID on every scan.
+    bool need_cmdline = false;
+    std::string_view trimmed = TrimNewline(*comm);
     for (size_t i = 0; i < targets_.size(); ++i) {
-      comm_match[i] = !targets_[i].pid && TrimNewline(*comm) == targets_[i].name;
-      all_matched = all_matched && (targets_[i].pid || comm_match[i]);
+      const std::string& name = targets_[i].name;
+      comm_match[i] = !targets_[i].pid && trimmed == name;
+      need_cmdline = need_cmdline || (!targets_[i].pid && name.size() > kCommBytes &&
+                                      trimmed == std::string_view(name).substr(0, kCommBytes));
     }
-    // cmdline is read only when comm did not settle every name target:
-    // most PIDs need one small read, not two.
     std::string_view cmdline;
-    if (!all_matched) {
+    if (need_cmdline) {
       std::snprintf(relative, sizeof(relative), "%s/cmdline", e->d_name);
       Result<std::string_view> text = reader_.ReadAt(::dirfd(dir), relative);
       if (text.ok()) cmdline = *text;

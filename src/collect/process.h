@@ -2,8 +2,9 @@
 // WatchedProcessCollector ("process"): CPU, memory, threads, open files and
 // uptime of the processes named by --watch-process, labelled {name, pid}.
 // A target that is all digits is a PID, watched directly; any other target
-// is a process name, matched against every /proc/PID's comm and the
-// basename of its argv[0], and every matching PID is reported.
+// is a process name, matched like pgrep against every /proc/PID's comm (for
+// names longer than comm's 15 bytes, against the basename of argv[0]), and
+// every matching PID is reported.
 // One thread at a time.
 
 #include <chrono>
@@ -26,7 +27,7 @@ class SampleWriter;
 // Whether `name` names a process whose /proc/PID/comm is `comm` (trailing
 // newline allowed) or whose /proc/PID/cmdline (NUL-separated) starts with an
 // argv[0] whose basename is `name`. argv[0] is needed because comm is cut
-// to 15 bytes and interpreters show as "python3".
+// to 15 bytes; the scan reads cmdline only when comm is such a cut prefix.
 bool ProcessNameMatches(std::string_view name, std::string_view comm, std::string_view cmdline);
 
 class WatchedProcessCollector final : public Collector {
