@@ -182,6 +182,7 @@ ApiHandler::ApiHandler(const SeriesRegistry& registry, const Store& store, ApiOp
 
 const std::vector<ApiHandler::Route>& ApiHandler::Routes() {
   static const std::vector<Route> kRoutes = {
+      {"/", &ApiHandler::Index},
       {"/api/v1/health", &ApiHandler::Health},
       {"/api/v1/metrics", &ApiHandler::Metrics},
       {"/api/v1/metrics/history", &ApiHandler::History},
@@ -231,6 +232,31 @@ bool ApiHandler::Authorized(const HttpRequest& request) const {
 HttpResponse ApiHandler::Unauthorized() {
   HttpResponse response = JsonError(401, "missing or wrong bearer token");
   response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+// A static page (no data from the host, so nothing to escape) telling a
+// person who opens the address in a browser where everything is.
+HttpResponse ApiHandler::Index(const RequestTarget&) const {
+  static constexpr std::string_view kPage = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>perfwatch</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42em;margin:3em auto;padding:0 1em}
+code{background:#f3f3f3;padding:0 .3em}</style></head><body>
+<h1>perfwatch</h1>
+<p>This host is being watched. Its data is served here:</p>
+<ul>
+<li><a href="/api/v1/health"><code>/api/v1/health</code></a> &mdash; status, version, uptime</li>
+<li><a href="/api/v1/metrics"><code>/api/v1/metrics</code></a> &mdash; the latest tick as JSON
+ (<a href="/api/v1/metrics?match=system_cpu">?match=system_cpu</a>)</li>
+<li><a href="/api/v1/metrics/history?metric=system_cpu_usage_percent&amp;hours=0.25&amp;step=15s"><code>/api/v1/metrics/history</code></a> &mdash; history of a selector</li>
+<li><a href="/api/v1/metadata"><code>/api/v1/metadata</code></a> &mdash; every metric with type, help and unit</li>
+<li><a href="/metrics"><code>/metrics</code></a> &mdash; Prometheus text format</li>
+<li><code>ws://HOST/ws</code> &mdash; one JSON message per tick</li>
+</ul></body></html>
+)";
+  HttpResponse response = Ok(std::string(kPage), "text/html; charset=utf-8");
+  response.headers.emplace_back("Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'");
   return response;
 }
 

@@ -83,6 +83,7 @@ class ApiHandler {
   };
   static const std::vector<Route>& Routes();
 
+  HttpResponse Index(const RequestTarget&) const;
   HttpResponse Health(const RequestTarget&) const;
   HttpResponse Metrics(const RequestTarget&) const;
   HttpResponse History(const RequestTarget&) const;

@@ -61,6 +61,17 @@ TEST_F(RoutesTest, HealthReportsStatusVersionUptimeAndLastTick) {
   EXPECT_EQ(json::parse(Get("/api/v1/health").body)["last_tick_ms"], kNow - 500);
 }
 
+TEST_F(RoutesTest, RootIsAStaticIndexLinkingEveryRoute) {
+  HttpResponse r = Get("/");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  for (const char* route : {"/api/v1/health", "/api/v1/metrics", "/api/v1/metrics/history",
+                            "/api/v1/metadata", "/metrics", "/ws"}) {
+    EXPECT_NE(r.body.find(route), std::string::npos) << route;
+  }
+  EXPECT_NE(r.Header("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+}
+
 TEST_F(RoutesTest, EveryResponseCarriesNosniffAndNoStore) {
   handler_.Publish(MakeTick(kNow));
   for (const char* target : {"/api/v1/health", "/api/v1/metrics", "/metrics", "/nope",
