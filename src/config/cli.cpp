@@ -83,36 +83,43 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
   CommandLine result;
   CLI::App app{
       "perfwatch: watches a host and its applications, keeps the history, serves it.\n"
-      "Serves the dashboard, /api/v1, /ws and /metrics on 127.0.0.1:8080 by default.",
+      "Serves /api/v1, /ws and /metrics on 127.0.0.1:8080 by default; see docs/API.md.",
       "perfwatch"};
   app.set_version_flag("--version", std::string("perfwatch ") + PERFWATCH_VERSION);
   app.footer(EnvironmentHelp());
   app.get_formatter()->column_width(34);
 
   FlagValues flags;
-  auto flag = [&](const std::string& name, const std::string& key, const std::string& help) {
+  auto flag = [&](const std::string& name, const std::string& key, const std::string& type,
+                  const std::string& help) {
     std::string spelling = name.substr(name.rfind(',') + 1);
-    return app.add_option_function<std::string>(
-        name,
-        [&flags, key, spelling](const std::string& v) {
-          flags[key].flag = spelling;
-          flags[key].values.push_back(v);
-        },
-        help);
+    return app
+        .add_option_function<std::string>(
+            name,
+            [&flags, key, spelling](const std::string& v) {
+              flags[key].flag = spelling;
+              flags[key].values.push_back(v);
+            },
+            help)
+        ->type_name(type);
   };
   std::string config_path, listen;
   app.add_option("-c,--config", config_path, "YAML (or JSON) configuration file")
-      ->check(CLI::ExistingFile);
+      ->type_name("FILE");
   app.add_option("--save-config", result.save_config_path,
-                 "write the effective configuration to FILE and exit");
-  app.add_option("--listen", listen, "HOST:PORT to serve on (default 127.0.0.1:8080)");
-  flag("-p,--port", "server.port", "port to serve on (default 8080)");
-  flag("-i,--interval", "collect.interval", "collection interval: 1s, 500ms, 1m or seconds");
-  flag("--data-dir", "storage.data_dir", "directory for durable state (default ./data)");
-  flag("--retention", "storage.memory_retention", "history kept in memory (default 2h)");
-  flag("--procfs", "collect.procfs", "procfs mount point (default /proc)");
-  flag("--sysfs", "collect.sysfs", "sysfs mount point (default /sys)");
-  flag("--rootfs", "collect.rootfs", "host root for filesystem stats (default /)");
+                 "write the effective configuration to FILE and exit")
+      ->type_name("FILE");
+  app.add_option("--listen", listen, "address to serve on (default 127.0.0.1:8080)")
+      ->type_name("HOST:PORT");
+  flag("-p,--port", "server.port", "PORT", "port to serve on (default 8080)");
+  flag("-i,--interval", "collect.interval", "DURATION",
+       "collection interval: 1s, 500ms, 1m or seconds");
+  flag("--data-dir", "storage.data_dir", "DIR", "directory for durable state (default ./data)");
+  flag("--retention", "storage.memory_retention", "DURATION",
+       "history kept in memory (default 2h)");
+  flag("--procfs", "collect.procfs", "DIR", "procfs mount point (default /proc)");
+  flag("--sysfs", "collect.sysfs", "DIR", "sysfs mount point (default /sys)");
+  flag("--rootfs", "collect.rootfs", "DIR", "host root for filesystem stats (default /)");
   app.add_option_function<std::vector<std::string>>(
          "-w,--watch-process",
          [&flags](const std::vector<std::string>& v) {
@@ -120,7 +127,8 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
            for (const auto& s : v) flags["collect.watch_process"].values.push_back(s);
          },
          "process NAME or PID to watch (repeatable)")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->type_name("NAME|PID");
   std::string collectors_help = "collector to switch off (repeatable): ";
   for (size_t i = 0; i < known_collectors.size(); ++i) {
     collectors_help += (i ? ", " : "") + known_collectors[i];
@@ -132,18 +140,21 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
            for (const auto& s : v) flags["collect.disable"].values.push_back(s);
          },
          collectors_help)
-      ->allow_extra_args(false);
-  flag("--memory-threshold", "thresholds.memory_percent", "memory alert threshold, % (80)");
-  flag("--cpu-threshold", "thresholds.cpu_percent", "CPU alert threshold, % (70)");
-  flag("--response-threshold", "thresholds.response_time_ms", "response time threshold, ms (1000)");
+      ->allow_extra_args(false)
+      ->type_name("NAME");
+  flag("--memory-threshold", "thresholds.memory_percent", "PERCENT",
+       "memory alert threshold, % (80)");
+  flag("--cpu-threshold", "thresholds.cpu_percent", "PERCENT", "CPU alert threshold, % (70)");
+  flag("--response-threshold", "thresholds.response_time_ms", "MS",
+       "response time threshold, ms (1000)");
   app.add_flag_callback(
       "--no-auto-tuning",
       [&flags] {
         flags["tuning.enabled"] = {"--no-auto-tuning", {"false"}};
       },
       "switch closed-loop auto-tuning off");
-  flag("--log-level", "log.level", "debug, info, warn or error (default info)");
-  flag("--log-format", "log.format", "text or json lines (default text)");
+  flag("--log-level", "log.level", "LEVEL", "debug, info, warn or error (default info)");
+  flag("--log-format", "log.format", "FORMAT", "text or json lines (default text)");
 
   try {
     app.parse(argc, argv);
