@@ -1,14 +1,14 @@
-// Chunk codec and MemStore benchmarks on real host series captured by
-// bench/capture_host_series.sh (tests/data/store/host_series.csv).
+// Chunk codec and MemStore benchmarks on the real series perfwatch recorded
+// on a host at its default 1 s interval (bench/capture_host_series.sh writes
+// tests/data/store/host_series.csv).
 //
-//   ninja -C build-store codec_bench && build-store/bench/codec_bench
+//   ninja -C build codec_bench && build/bench/codec_bench
 //
 // Encode/Decode report time per sample (CPU) and bytes_per_sample (sealed
 // chunks, header and checksum included), per metric kind and overall.
 // time_bits and value_bits split the bits per sample between timestamps and
 // values; time_bits carries the per-chunk overhead (header, checksum, first
 // sample).
-// all_scheduled_times is a what-if: the same values with jitter-free times.
 
 #include <benchmark/benchmark.h>
 
@@ -54,26 +54,9 @@ const std::vector<HostSeries>& LoadHostSeries() {
 
 std::string KindOf(const std::string& name) { return name.substr(0, name.find('{')); }
 
-// What-if: the series as a collector would write them if it stamped each
-// tick with its scheduled time (whole seconds) instead of the wall clock.
-const std::vector<HostSeries>& ScheduledHostSeries() {
-  static const std::vector<HostSeries> series = [] {
-    std::vector<HostSeries> out = LoadHostSeries();
-    for (HostSeries& s : out) {
-      for (Sample& sample : s.samples) sample.t_ms = (sample.t_ms + 500) / 1000 * 1000;
-    }
-    return out;
-  }();
-  return series;
-}
-
-// kind "" is every series; "scheduled" is every series, scheduled times.
+// Every series of metric `kind`, or every series for "".
 std::vector<const HostSeries*> SeriesOfKind(const std::string& kind) {
   std::vector<const HostSeries*> out;
-  if (kind == "scheduled") {
-    for (const HostSeries& s : ScheduledHostSeries()) out.push_back(&s);
-    return out;
-  }
   for (const HostSeries& s : LoadHostSeries()) {
     if (kind.empty() || KindOf(s.name) == kind) out.push_back(&s);
   }
@@ -164,27 +147,22 @@ void BM_Decode(benchmark::State& state, const std::string& kind) {
 
 BENCHMARK_CAPTURE(BM_Encode, all, std::string())->Arg(120)->Arg(240)->Arg(480)->Arg(960);
 BENCHMARK_CAPTURE(BM_Decode, all, std::string())->Arg(240);
-BENCHMARK_CAPTURE(BM_Encode, all_scheduled_times, std::string("scheduled"))->Arg(240);
-PW_KIND_BENCH(cpu_seconds);
-PW_KIND_BENCH(cpu_usage_percent);
-PW_KIND_BENCH(mem_bytes);
-PW_KIND_BENCH(mem_used_percent);
-PW_KIND_BENCH(load);
-PW_KIND_BENCH(procs_running);
-PW_KIND_BENCH(procs_total);
-PW_KIND_BENCH(net_bytes);
-PW_KIND_BENCH(net_packets);
-PW_KIND_BENCH(net_errs);
-PW_KIND_BENCH(net_drop);
-PW_KIND_BENCH(disk_reads);
-PW_KIND_BENCH(disk_read_bytes);
-PW_KIND_BENCH(disk_read_seconds);
-PW_KIND_BENCH(disk_writes);
-PW_KIND_BENCH(disk_written_bytes);
-PW_KIND_BENCH(disk_write_seconds);
-PW_KIND_BENCH(disk_io_seconds);
-PW_KIND_BENCH(disk_io_weighted_seconds);
-PW_KIND_BENCH(tcp_conns);
+PW_KIND_BENCH(system_cpu_seconds_total);
+PW_KIND_BENCH(system_cpu_usage_percent);
+PW_KIND_BENCH(system_memory_used_bytes);
+PW_KIND_BENCH(system_memory_used_percent);
+PW_KIND_BENCH(system_load1);
+PW_KIND_BENCH(system_processes);
+PW_KIND_BENCH(system_network_receive_bytes_total);
+PW_KIND_BENCH(system_network_receive_packets_total);
+PW_KIND_BENCH(system_diskio_written_bytes_total);
+PW_KIND_BENCH(system_diskio_io_time_seconds_total);
+PW_KIND_BENCH(system_diskio_utilization_percent);
+PW_KIND_BENCH(system_disk_avail_bytes);
+PW_KIND_BENCH(system_tcp_connections);
+PW_KIND_BENCH(system_pressure_percent);
+PW_KIND_BENCH(perfwatch_collector_duration_seconds);
+PW_KIND_BENCH(perfwatch_resident_memory_bytes);
 
 // 500 series replaying the host series (cycled), one tick per second with
 // the captured timestamps' jitter.

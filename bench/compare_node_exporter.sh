@@ -24,7 +24,9 @@ trap cleanup EXIT
 "$build/perfwatch" --listen "127.0.0.1:$pw_port" --data-dir "$tmp/data" --interval 1s \
   --log-level warn &
 pids+=($!); pw_pid=$!
-prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" --log.level=warn &
+# Its systemd collector fails without D-Bus here and logs every scrape: keep
+# that out of the report.
+prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" --log.level=warn 2>"$tmp/ne.log" &
 pids+=($!); ne_pid=$!
 wait_http "http://127.0.0.1:$pw_port/api/v1/health"
 wait_http "http://127.0.0.1:$ne_port/metrics"

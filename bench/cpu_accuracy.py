@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
@@ -58,7 +59,9 @@ def measure(port, label):
     b1, n1 = proc_stat()
     t1 = t0 + seconds * 1000
     time.sleep(1.5)
-    h = get(port, f"/api/v1/metrics/history?metric=system_cpu_usage_percent&from={t0 + 1}&to={t1 + 200}")
+    # {cpu=""} selects the all-CPU series only (no cpu label), not each core.
+    selector = urllib.parse.quote('system_cpu_usage_percent{cpu=""}')
+    h = get(port, f"/api/v1/metrics/history?metric={selector}&from={t0 + 1}&to={t1 + 200}")
     points = [v for s in h["series"] for _, v in s["points"]]
     expected = 100 * (b1 - b0) / (n1 - n0)
     served = sum(points) / len(points)
