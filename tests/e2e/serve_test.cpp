@@ -131,17 +131,28 @@ int64_t NowMs() {
       .count();
 }
 
+// Sleeps until 20 ms after the next tick boundary and returns its time.
+// Ticks sit on whole seconds at the default 1 s interval.
+int64_t SleepPastNextTick() {
+  int64_t now = NowMs();
+  int64_t next = (now / 1000 + 1) * 1000;
+  std::this_thread::sleep_for(std::chrono::milliseconds(next + 20 - now));
+  return next;
+}
+
+// Reads /proc/stat just after two tick boundaries and compares busy/total
+// over that window with the mean of the per-tick percents perfwatch served
+// for exactly those ticks (each covers the second before its timestamp).
 void ExpectCpuAgrees(uint16_t port) {
-  // Align with tick boundaries: the window holds whole ticks only.
   WaitForTicks(port, 1);
+  int64_t from = SleepPastNextTick();
   auto [busy0, total0] = ReadProcStatCpu();
-  int64_t from = NowMs() + 500;
-  std::this_thread::sleep_for(8s);
+  std::this_thread::sleep_for(7500ms);
+  int64_t to = SleepPastNextTick();
   auto [busy1, total1] = ReadProcStatCpu();
-  int64_t to = NowMs();
   std::this_thread::sleep_for(1200ms);  // let the last tick land
   double expected = 100.0 * (busy1 - busy0) / (total1 - total0);
-  double served = ServedCpuAverage(port, from, to);
+  double served = ServedCpuAverage(port, from + 1, to);
   EXPECT_NEAR(served, expected, 3.0) << "served " << served << " vs /proc/stat " << expected;
 }
 
