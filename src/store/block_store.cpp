@@ -509,6 +509,20 @@ Result<TierUsage> BlockStore::Usage(Tier tier) {
                    static_cast<uint64_t>(sqlite3_column_int64(stmt, 2))};
 }
 
+Result<TimestampMs> BlockStore::NewestEnd(Tier tier) {
+  // Rare (start-up only), so a one-off statement rather than a cached one.
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "SELECT COALESCE(MAX(end_ms), 0) FROM blocks WHERE tier = ?1",
+                              -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, "newest block");
+  sqlite3_bind_int(stmt, 1, static_cast<int>(tier));
+  rc = sqlite3_step(stmt);
+  TimestampMs end = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return Error(rc, "newest block");
+  return end;
+}
+
 Result<RemovedBlocks> BlockStore::DeleteOlderThan(Tier tier, TimestampMs before_ms) {
   sqlite3_stmt* stmt = stmts_->delete_older.get();
   RemovedBlocks removed;

@@ -129,6 +129,9 @@ class BlockStore {
                                        TimestampMs to_ms);
 
   Result<TierUsage> Usage(Tier tier);
+  // The latest end_ms of the tier's blocks, 0 when it has none: where a
+  // restarted store resumes sealing.
+  Result<TimestampMs> NewestEnd(Tier tier);
   // Deletes the tier's blocks whose last point is before `before_ms`.
   Result<RemovedBlocks> DeleteOlderThan(Tier tier, TimestampMs before_ms);
   // Deletes the tier's blocks, oldest last point first, until its encoded

@@ -1,0 +1,525 @@
+#include "store/durable_store.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "model/event_log.h"
+#include "model/selector.h"
+#include "store/block_codec.h"
+
+namespace perfwatch {
+namespace {
+
+constexpr size_t kMaxQueuedJobs = 4;  // a full disk must not grow memory without bound
+constexpr std::chrono::seconds kRetryAfter{10};
+
+TimestampMs AlignDownTo(TimestampMs t, int64_t width) {
+  TimestampMs r = t % width;
+  return r < 0 ? t - r - width : t - r;
+}
+
+std::string KeyText(const SeriesKey& key) { return key.name + key.labels.ToString(); }
+
+// Stored series keep labels as their canonical text; the selector parser
+// reads that text back into Labels.
+Result<Labels> ParseLabelsText(const std::string& name, const std::string& labels) {
+  if (labels.empty()) return Labels();
+  Result<SeriesSelector> sel = SeriesSelector::Parse(name + labels);
+  if (!sel.ok()) return sel.status();
+  std::vector<Label> out;
+  for (const LabelMatcher& m : sel->matchers()) out.push_back({m.name, m.value});
+  return Labels::Make(std::move(out));
+}
+
+std::string UsageText(const char* tier, const RemovedBlocks& r) {
+  return std::string(tier) + ": " + std::to_string(r.blocks) + " blocks, " +
+         std::to_string(r.points) + " points, " + std::to_string(r.bytes) + " bytes";
+}
+
+}  // namespace
+
+// Closed rollup points waiting for their blocks to reach SQLite, by series.
+struct DurableStore::Pending {
+  std::unordered_map<SeriesId, std::vector<RollupPoint>> minutes;  // t >= sealed_until
+  std::unordered_map<SeriesId, std::vector<RollupPoint>> hours;    // t >= hour boundary
+};
+
+// One raw window to write: everything the writer needs, copied out of the
+// head so the collection thread never waits for SQLite.
+struct DurableStore::SealJob {
+  struct Series {
+    SeriesId id = 0;
+    SeriesKey key;
+    MetricMeta meta;
+    std::vector<Sample> raw;
+    std::vector<RollupPoint> minutes;
+    std::vector<RollupPoint> hours;  // the day so far: rewritten each window
+  };
+  TimestampMs window_start = 0;
+  TimestampMs window_end = 0;
+  TimestampMs day_start = 0;
+  uint64_t wal_segment = 0;  // segments before this hold nothing newer than window_end
+  std::vector<Series> series;
+};
+
+DurableStore::DurableStore(SeriesRegistry& registry, DurableStoreOptions options)
+    : registry_(registry),
+      options_(std::move(options)),
+      head_(options_.head),
+      minute_(60'000,
+              [this](SeriesId id, const RollupPoint& p) {
+                {
+                  std::lock_guard lock(mu_);
+                  pending_->minutes[id].push_back(p);
+                }
+                (void)hour_.FeedRollup(id, p);
+              }),
+      hour_(3'600'000,
+            [this](SeriesId id, const RollupPoint& p) {
+              std::lock_guard lock(mu_);
+              pending_->hours[id].push_back(p);
+            }),
+      pending_(std::make_unique<Pending>()) {}
+
+Result<std::unique_ptr<DurableStore>> DurableStore::Open(SeriesRegistry& registry,
+                                                         DurableStoreOptions options) {
+  if (options.raw_window_ms <= 0 || options.raw_window_ms % 3'600'000 != 0 ||
+      options.hour_block_ms % options.raw_window_ms != 0 ||
+      options.raw_window_ms >= options.head.retention_ms) {
+    return Status::InvalidArgument(
+        "raw windows must be whole hours, divide the hour-block length, and be shorter than "
+        "the in-memory retention");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return Status::IOError("cannot create data directory " + options.data_dir + ": " +
+                           ec.message());
+  }
+  std::string db_path = options.data_dir + "/perfwatch.db";
+  Result<std::unique_ptr<BlockStore>> db = BlockStore::Open(db_path);
+  if (!db.ok() && BlockStore::LooksCorrupt(db.status()) && options.reset_corrupt_db) {
+    Result<std::string> aside = BlockStore::MoveAside(db_path);
+    if (!aside.ok()) return aside.status();
+    LogEvent(LogLevel::kWarn, "storage_reset",
+             {{"moved_to", *aside}, {"error", db.status().message()}});
+    db = BlockStore::Open(db_path);
+  }
+  if (!db.ok()) return db.status();
+
+  std::unique_ptr<DurableStore> store(new DurableStore(registry, std::move(options)));
+  store->writer_db_ = std::move(*db);
+  Result<std::unique_ptr<BlockStore>> reader = BlockStore::OpenReadOnly(db_path);
+  if (!reader.ok()) return reader.status();
+  store->reader_db_ = std::move(*reader);
+  if (Status st = store->LoadSeries(); !st.ok()) return st;
+  if (Status st = store->ReplayWal(); !st.ok()) return st;
+  WalOptions wal_options;
+  wal_options.dir = store->options_.data_dir + "/wal";
+  wal_options.sync = store->options_.wal_sync;
+  Result<std::unique_ptr<Wal>> wal = Wal::Open(wal_options, registry);
+  if (!wal.ok()) return wal.status();
+  store->wal_ = std::move(*wal);
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+DurableStore::~DurableStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (wal_) (void)wal_->Sync();
+}
+
+// Every series ever stored becomes known to the registry, so selectors find
+// history written before this start.
+Status DurableStore::LoadSeries() {
+  Result<std::vector<StoredSeries>> stored = writer_db_->LoadSeries();
+  if (!stored.ok()) return stored.status();
+  for (const StoredSeries& s : *stored) {
+    Result<Labels> labels = ParseLabelsText(s.name, s.labels);
+    if (!labels.ok()) continue;  // written by a future version with other rules
+    if (!registry_.Intern(s.name, *labels).ok()) continue;
+    registry_.Describe({s.name, s.kind, s.help, s.unit});
+    durable_[s.name + s.labels] = s.id;
+  }
+  // sealed_until: the end of the newest raw window in SQLite.
+  Result<TimestampMs> newest = writer_db_->NewestEnd(Tier::kRaw);
+  if (!newest.ok()) return newest.status();
+  sealed_until_ =
+      *newest > 0 ? AlignDownTo(*newest, options_.raw_window_ms) + options_.raw_window_ms : 0;
+  // The partial day of hour points was rewritten at each seal: it seeds the
+  // pending hours so the day block keeps growing instead of restarting.
+  TimestampMs day = AlignDownTo(sealed_until_, options_.hour_block_ms);
+  for (const StoredSeries& s : *stored) {
+    Result<std::vector<BlockRef>> blocks = writer_db_->Blocks(s.id, Tier::kHour, day, day);
+    if (!blocks.ok()) return blocks.status();
+    for (const BlockRef& b : *blocks) {
+      if (b.start_ms != day) continue;
+      Result<std::vector<RollupPoint>> points = DecodeRollupBlock(b.data);
+      Result<Labels> labels = ParseLabelsText(s.name, s.labels);
+      if (!points.ok() || !labels.ok()) continue;
+      Result<SeriesId> id = registry_.Intern(s.name, *labels);
+      if (id.ok()) pending_->hours[*id] = std::move(*points);
+    }
+  }
+  return Status::Ok();
+}
+
+Status DurableStore::ReplayWal() {
+  struct Visitor : WalVisitor {
+    DurableStore* store;
+    std::vector<SeriesId> ids;  // replay id -> registry id (or kNone)
+    const SeriesId kNone = ~SeriesId{0};
+    void OnSeries(SeriesId id, const SeriesKey& key) override {
+      if (ids.size() <= id) ids.resize(id + 1, kNone);
+      Result<SeriesId> mine = store->registry_.Intern(key.name, key.labels);
+      ids[id] = mine.ok() ? *mine : kNone;
+    }
+    void OnTick(TimestampMs t, std::span<const std::pair<SeriesId, double>> samples) override {
+      if (t < store->sealed_until_) return;  // already in SQLite
+      Tick tick(store->registry_, t);
+      for (const auto& [id, value] : samples) {
+        if (id < ids.size() && ids[id] != kNone) tick.AppendInterned(ids[id], value);
+      }
+      store->MaybeSeal(t);
+      store->CommitToHeadAndRollups(tick);
+    }
+  } visitor;
+  visitor.store = this;
+  Result<ReplayStats> stats = Wal::Replay(options_.data_dir + "/wal", visitor);
+  if (!stats.ok()) return stats.status();
+  replay_ = std::move(*stats);
+  return Status::Ok();
+}
+
+void DurableStore::CommitToHeadAndRollups(const Tick& tick) {
+  (void)head_.Commit(tick);
+  const TimestampMs t = tick.time();
+  for (const auto& [id, value] : tick.samples()) (void)minute_.Feed(id, {t, value});
+  minute_.Flush(t);
+  hour_.Flush(t);
+}
+
+Status DurableStore::Commit(const Tick& tick) {
+  const TimestampMs t = tick.time();
+  MaybeSeal(t);
+  Status wal_status = wal_->AppendTick(t, tick.samples());
+  if (!wal_status.ok()) {
+    // Collection and serving go on from memory; the failure is counted and
+    // the WAL tried again on the next tick.
+    errors_.fetch_add(1);
+  }
+  CommitToHeadAndRollups(tick);
+  if (uint64_t segment = pending_removal_.load(); segment > removable_segment_) {
+    if (wal_->RemoveSegmentsBefore(segment).ok()) removable_segment_ = segment;
+  }
+  return wal_status;
+}
+
+// Closes the raw window when a tick passes its end: copies the window's raw
+// samples and rollup points out of memory into a job for the writer, and
+// starts a new WAL segment so the old ones can go once the job is written.
+void DurableStore::MaybeSeal(TimestampMs t) {
+  const int64_t w = options_.raw_window_ms;
+  if (window_end_ == 0) window_end_ = std::max(sealed_until_, AlignDownTo(t, w) + w);
+  if (t < window_end_) return;
+  auto job = std::make_unique<SealJob>();
+  job->window_end = window_end_;
+  job->window_start = window_end_ - w;
+  job->day_start = AlignDownTo(job->window_start, options_.hour_block_ms);
+  minute_.Flush(job->window_end);
+  hour_.Flush(job->window_end);
+  QueryRange range{job->window_start, job->window_end - 1, 0, Aggregation::kLast};
+  std::lock_guard lock(mu_);
+  for (SeriesId id = 0; id < registry_.size(); ++id) {
+    SealJob::Series s;
+    s.id = id;
+    Result<std::vector<SeriesPoints>> raw = head_.Query({id}, range);
+    if (raw.ok() && !raw->empty()) s.raw = std::move((*raw)[0].points);
+    for (const RollupPoint& p : pending_->minutes[id]) {
+      if (p.t >= job->window_start && p.t < job->window_end) s.minutes.push_back(p);
+    }
+    for (const RollupPoint& p : pending_->hours[id]) {
+      if (p.t >= job->day_start && p.t < job->window_end) s.hours.push_back(p);
+    }
+    if (s.raw.empty() && s.minutes.empty() && s.hours.empty()) continue;
+    s.key = registry_.Key(id);
+    MetricMeta undescribed;
+    undescribed.name = s.key.name;
+    s.meta = registry_.Meta(s.key.name).value_or(undescribed);
+    job->series.push_back(std::move(s));
+  }
+  if (wal_ && wal_->Rotate().ok()) job->wal_segment = wal_->current_segment();
+  if (jobs_.size() >= kMaxQueuedJobs) {
+    // The disk has refused writes for hours; the WAL still holds these
+    // samples (its segments are only removed after a successful write).
+    LogEvent(LogLevel::kError, "storage_backlog_dropped",
+             {{"window_end_ms", std::to_string(jobs_.front()->window_end)}});
+    jobs_.pop_front();
+  }
+  jobs_.push_back(std::move(job));
+  window_end_ = AlignDownTo(t, w) + w;
+  wake_.notify_all();
+}
+
+Status DurableStore::WriteJob(SealJob& job) {
+  std::vector<std::string> encoded;  // owns the bytes BlockWrite points at
+  std::vector<BlockWrite> writes;
+  encoded.reserve(job.series.size() * 3);
+  writes.reserve(job.series.size() * 3);
+  for (const SealJob::Series& s : job.series) {
+    std::string key_text = KeyText(s.key);
+    int64_t durable = 0;
+    {
+      std::lock_guard lock(mu_);
+      auto it = durable_.find(key_text);
+      if (it != durable_.end()) durable = it->second;
+    }
+    if (durable == 0) {
+      Result<int64_t> id = writer_db_->PutSeries(s.key.name, s.key.labels.ToString(), s.meta);
+      if (!id.ok()) return id.status();
+      durable = *id;
+      std::lock_guard lock(mu_);
+      durable_[key_text] = durable;
+    }
+    auto add = [&](Tier tier, BlockKind kind, TimestampMs start, TimestampMs end, uint32_t count,
+                   Result<std::string> bytes) -> Status {
+      if (!bytes.ok()) return bytes.status();
+      encoded.push_back(std::move(*bytes));
+      writes.push_back({durable, tier, start, end, count, kind, encoded.back()});
+      return Status::Ok();
+    };
+    Status st;
+    if (!s.raw.empty()) {
+      st = add(Tier::kRaw, BlockKind::kSamples, s.raw.front().t_ms, s.raw.back().t_ms,
+               static_cast<uint32_t>(s.raw.size()), EncodeSampleBlock(s.raw));
+    }
+    if (st.ok() && !s.minutes.empty()) {
+      st = add(Tier::kMinute, BlockKind::kRollups, s.minutes.front().t, s.minutes.back().t,
+               static_cast<uint32_t>(s.minutes.size()), EncodeRollupBlock(s.minutes));
+    }
+    // The hour block is keyed by its day's start, so each window rewrites it.
+    if (st.ok() && !s.hours.empty()) {
+      st = add(Tier::kHour, BlockKind::kRollups, job.day_start, s.hours.back().t,
+               static_cast<uint32_t>(s.hours.size()), EncodeRollupBlock(s.hours));
+    }
+    if (!st.ok()) return st;
+  }
+  return writer_db_->PutBlocks(writes);
+}
+
+void DurableStore::WriterLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+    if (stopping_) return;
+    SealJob* job = jobs_.front().get();
+    lock.unlock();
+    Status st = WriteJob(*job);
+    lock.lock();
+    if (!st.ok()) {
+      errors_.fetch_add(1);
+      LogEvent(LogLevel::kError, "storage_write_failed",
+               {{"error", st.ToString()}, {"window_end_ms", std::to_string(job->window_end)}});
+      wake_.wait_for(lock, kRetryAfter, [this] { return stopping_; });
+      continue;
+    }
+    // The window is in SQLite: queries read it there from now on.
+    sealed_until_ = std::max(sealed_until_, job->window_end);
+    TimestampMs hour_boundary = AlignDownTo(sealed_until_, options_.hour_block_ms);
+    for (auto& [id, points] : pending_->minutes) {
+      std::erase_if(points, [&](const RollupPoint& p) { return p.t < sealed_until_; });
+    }
+    for (auto& [id, points] : pending_->hours) {
+      std::erase_if(points, [&](const RollupPoint& p) { return p.t < hour_boundary; });
+    }
+    pending_removal_ = job->wal_segment;
+    TimestampMs now = job->window_end;
+    jobs_.pop_front();
+    lock.unlock();
+    RunRetention(now);
+    lock.lock();
+  }
+}
+
+// Age per tier, per-tier byte caps, then the total disk cap: raw gives way
+// first, then minutes, then hours, so the long view outlives the detail.
+void DurableStore::RunRetention(TimestampMs now) {
+  const TierPolicy* policies[3] = {&options_.retention.raw, &options_.retention.minute,
+                                   &options_.retention.hour};
+  const char* names[3] = {"raw", "minute", "hour"};
+  RemovedBlocks removed[3];
+  auto take = [&](int i, const Result<RemovedBlocks>& r) {
+    if (!r.ok()) {
+      errors_.fetch_add(1);
+      return;
+    }
+    removed[i].blocks += r->blocks;
+    removed[i].points += r->points;
+    removed[i].bytes += r->bytes;
+  };
+  for (int i = 0; i < 3; ++i) {
+    Tier tier = static_cast<Tier>(i);
+    if (policies[i]->max_age_ms > 0) {
+      take(i, writer_db_->DeleteOlderThan(tier, now - policies[i]->max_age_ms));
+    }
+    if (policies[i]->max_bytes > 0)
+      take(i, writer_db_->DeleteOldestUntil(tier, policies[i]->max_bytes));
+  }
+  if (uint64_t cap = options_.retention.max_disk_bytes; cap > 0) {
+    uint64_t used[3] = {};
+    uint64_t total = 0;
+    for (int i = 0; i < 3; ++i) {
+      Result<TierUsage> u = writer_db_->Usage(static_cast<Tier>(i));
+      used[i] = u.ok() ? u->bytes : 0;
+      total += used[i];
+    }
+    for (int i = 0; i < 3 && total > cap; ++i) {
+      uint64_t keep = used[i] > total - cap ? used[i] - (total - cap) : 0;
+      Result<RemovedBlocks> r = writer_db_->DeleteOldestUntil(static_cast<Tier>(i), keep);
+      take(i, r);
+      if (r.ok()) total -= std::min(total, r->bytes);
+    }
+  }
+  uint64_t blocks = removed[0].blocks + removed[1].blocks + removed[2].blocks;
+  std::string summary = blocks == 0 ? "nothing removed"
+                                    : UsageText(names[0], removed[0]) + "; " +
+                                          UsageText(names[1], removed[1]) + "; " +
+                                          UsageText(names[2], removed[2]);
+  if (blocks > 0) {
+    if (!writer_db_->Reclaim().ok()) errors_.fetch_add(1);
+    LogEvent(LogLevel::kInfo, "storage_cleanup", {{"removed", summary}});
+  }
+  std::lock_guard lock(mu_);
+  last_stats_.last_cleanup_ms = now;
+  last_stats_.last_cleanup = summary;
+}
+
+Result<std::vector<Sample>> DurableStore::QueryTier(SeriesId id, Tier tier,
+                                                    const QueryRange& range) const {
+  TimestampMs sealed;
+  int64_t durable = 0;
+  std::vector<RollupPoint> pending;
+  {
+    std::lock_guard lock(mu_);
+    sealed = sealed_until_;
+    if (id < registry_.size()) {
+      auto it = durable_.find(KeyText(registry_.Key(id)));
+      if (it != durable_.end()) durable = it->second;
+    }
+    if (tier != Tier::kRaw) {
+      auto& map = tier == Tier::kMinute ? pending_->minutes : pending_->hours;
+      if (auto it = map.find(id); it != map.end()) pending = it->second;
+    }
+  }
+  // Before `boundary` a tier's points come from SQLite, from it on from memory.
+  TimestampMs boundary = tier == Tier::kHour ? AlignDownTo(sealed, options_.hour_block_ms) : sealed;
+  std::vector<BlockRef> blocks;
+  if (durable != 0 && range.from_ms < boundary) {
+    std::lock_guard lock(reader_mu_);
+    Result<std::vector<BlockRef>> r =
+        reader_db_->Blocks(durable, tier, range.from_ms, std::min(range.to_ms, boundary - 1));
+    if (!r.ok()) return r.status();
+    blocks = std::move(*r);
+  }
+  std::vector<Sample> out;
+  if (tier == Tier::kRaw) {
+    std::vector<Sample> raw;
+    for (const BlockRef& b : blocks) {
+      Result<std::vector<Sample>> samples = DecodeSampleBlock(b.data);
+      if (!samples.ok()) return samples.status();
+      for (const Sample& s : *samples) {
+        if (s.t_ms >= range.from_ms && s.t_ms <= range.to_ms && s.t_ms < boundary) raw.push_back(s);
+      }
+    }
+    if (range.to_ms >= boundary) {
+      QueryRange recent{std::max(range.from_ms, boundary), range.to_ms, 0, range.agg};
+      Result<std::vector<SeriesPoints>> head = head_.Query({id}, recent);
+      if (!head.ok()) return head.status();
+      if (!head->empty()) {
+        for (const Sample& s : (*head)[0].points) raw.push_back(s);
+      }
+    }
+    if (range.step_ms == 0) return raw;
+    std::vector<RollupPoint> points = RollUp(raw, 1);
+    AnswerFromRollups(points, options_.interval_ms, range, &out);
+    return out;
+  }
+  std::vector<RollupPoint> points;
+  for (const BlockRef& b : blocks) {
+    Result<std::vector<RollupPoint>> decoded = DecodeRollupBlock(b.data);
+    if (!decoded.ok()) return decoded.status();
+    for (const RollupPoint& p : *decoded) {
+      if (p.t >= range.from_ms && p.t <= range.to_ms && p.t < boundary) points.push_back(p);
+    }
+  }
+  for (const RollupPoint& p : pending) {
+    if (p.t >= std::max(range.from_ms, boundary) && p.t <= range.to_ms) points.push_back(p);
+  }
+  AnswerFromRollups(points, TierResolutionMs(tier, options_.interval_ms), range, &out);
+  return out;
+}
+
+Result<std::vector<SeriesPoints>> DurableStore::Query(const std::vector<SeriesId>& ids,
+                                                      const QueryRange& range) const {
+  if (range.from_ms > range.to_ms) {
+    return Status::InvalidArgument("range start " + std::to_string(range.from_ms) +
+                                   " is after its end " + std::to_string(range.to_ms));
+  }
+  TimestampMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  Tier tier =
+      ChooseTier(range.step_ms, options_.interval_ms, range.from_ms, now, options_.retention);
+  std::vector<SeriesPoints> out;
+  size_t points = 0;
+  std::vector<SeriesId> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (SeriesId id : sorted) {
+    Result<std::vector<Sample>> r = QueryTier(id, tier, range);
+    if (!r.ok()) return r.status();
+    if (r->empty()) continue;
+    points += r->size();
+    if (points > options_.head.max_points_per_query) {
+      return Status::ResourceExhausted("query would return more than " +
+                                       std::to_string(options_.head.max_points_per_query) +
+                                       " points; use a larger step");
+    }
+    out.push_back({id, std::move(*r)});
+  }
+  return out;
+}
+
+StoreStats DurableStore::Stats() const { return head_.Stats(); }
+
+StorageStats DurableStore::Storage() const {
+  StorageStats s;
+  {
+    std::lock_guard lock(reader_mu_);
+    for (int i = 0; i < 3; ++i) {
+      Result<TierUsage> u = reader_db_->Usage(static_cast<Tier>(i));
+      if (u.ok()) s.tiers[i] = *u;
+    }
+    Result<uint64_t> bytes = reader_db_->FileBytes();
+    if (bytes.ok()) s.file_bytes = *bytes;
+  }
+  if (wal_) {
+    WalStats w = wal_->Stats();
+    s.wal_bytes = w.bytes;
+    s.wal_segments = w.segments;
+  }
+  s.out_of_order = head_.Stats().out_of_order;
+  std::lock_guard lock(mu_);
+  s.errors = errors_.load();
+  s.sealed_until = sealed_until_;
+  s.last_cleanup_ms = last_stats_.last_cleanup_ms;
+  s.last_cleanup = last_stats_.last_cleanup;
+  return s;
+}
+
+}  // namespace perfwatch

@@ -1,0 +1,133 @@
+#pragma once
+// DurableStore: the Store perfwatch serves from when it has a data
+// directory. It composes the pieces of store/:
+//
+//   Commit(tick) ─► WAL (fsync policy) ─► head MemStore (recent raw samples)
+//                                      └► minute/hour RollupBuilders
+//   every raw window (1 h) the closed window is sealed by a background
+//   writer thread into SQLite: one raw block and one minute block per
+//   series, and the day's hour block (rewritten each hour); then old WAL
+//   segments are removed and retention runs (age per tier, then the disk
+//   cap, raw first).
+//
+// Everything at or after `sealed_until` lives in the head (and the WAL);
+// everything before it lives in SQLite, so a query reads each instant from
+// exactly one place. Queries pick the coarsest tier that serves their step
+// (store/tiers.h).
+//
+// Thread-safety: Commit from one thread (the collection loop); Query,
+// Stats and Storage from any thread. `registry` must outlive the store.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "model/registry.h"
+#include "store/block_store.h"
+#include "store/mem_store.h"
+#include "store/rollup.h"
+#include "store/store.h"
+#include "store/tiers.h"
+#include "store/wal.h"
+
+namespace perfwatch {
+
+struct DurableStoreOptions {
+  std::string data_dir;  // holds perfwatch.db and wal/
+  MemStoreOptions head;  // recent raw samples kept in memory (default 2 h)
+  WalSync wal_sync;      // default: fsync at most every second
+  RetentionConfig retention;
+  int64_t interval_ms = 1000;  // collection interval: the raw tier's resolution
+  // Sealing granularity. The head must keep more than one raw window.
+  int64_t raw_window_ms = 3'600'000;
+  int64_t hour_block_ms = 86'400'000;
+  // Move a corrupt perfwatch.db aside instead of refusing to start.
+  bool reset_corrupt_db = false;
+};
+
+struct StorageStats {
+  TierUsage tiers[3];  // by Tier
+  uint64_t file_bytes = 0;
+  uint64_t wal_bytes = 0;
+  uint64_t wal_segments = 0;
+  uint64_t errors = 0;           // failed block writes or WAL appends
+  uint64_t out_of_order = 0;     // samples dropped: not newer than their series' last
+  TimestampMs sealed_until = 0;  // samples before this are in SQLite
+  TimestampMs last_cleanup_ms = 0;
+  std::string last_cleanup;  // what the last retention pass removed
+};
+
+class DurableStore final : public Store {
+ public:
+  // Opens (or creates) the data directory, loads stored series into
+  // `registry`, replays the WAL into the head, and starts the writer thread.
+  // A corrupt database is refused with a message naming the file and
+  // --reset-corrupt-db, unless options.reset_corrupt_db moves it aside.
+  static Result<std::unique_ptr<DurableStore>> Open(SeriesRegistry& registry,
+                                                    DurableStoreOptions options);
+  ~DurableStore() override;  // seals nothing further; flushes the WAL and joins
+  DurableStore(const DurableStore&) = delete;
+  DurableStore& operator=(const DurableStore&) = delete;
+
+  // Appends to the WAL before the head, so an acknowledged tick survives a
+  // crash. If the WAL cannot be written the tick is still kept in memory and
+  // the failure counted.
+  Status Commit(const Tick& tick) override;
+  Result<std::vector<SeriesPoints>> Query(const std::vector<SeriesId>& ids,
+                                          const QueryRange& range) const override;
+  StoreStats Stats() const override;
+  StorageStats Storage() const;
+
+  // What the start-up replay found (damage is logged by the caller).
+  const ReplayStats& replay() const { return replay_; }
+
+ private:
+  struct SealJob;
+  struct Pending;  // closed rollup points not yet in SQLite
+
+  DurableStore(SeriesRegistry& registry, DurableStoreOptions options);
+  Status LoadSeries();
+  Status ReplayWal();
+  void CommitToHeadAndRollups(const Tick& tick);
+  void MaybeSeal(TimestampMs t);
+  void WriterLoop();
+  Status WriteJob(SealJob& job);
+  void RunRetention(TimestampMs now);
+  Result<std::vector<Sample>> QueryTier(SeriesId id, Tier tier, const QueryRange& range) const;
+
+  SeriesRegistry& registry_;
+  const DurableStoreOptions options_;
+  MemStore head_;
+  std::unique_ptr<Wal> wal_;
+  std::unique_ptr<BlockStore> writer_db_;          // writer thread only
+  mutable std::unique_ptr<BlockStore> reader_db_;  // protected by reader_mu_
+  mutable std::mutex reader_mu_;
+  ReplayStats replay_;
+
+  // Collection thread only.
+  RollupBuilder minute_;
+  RollupBuilder hour_;
+  TimestampMs window_end_ = 0;                // end of the raw window being filled
+  uint64_t removable_segment_ = 0;            // WAL segments before this are sealed
+  std::atomic<uint64_t> pending_removal_{0};  // set by the writer, applied by Commit
+
+  // Shared between the collection thread, the writer and queries.
+  mutable std::mutex mu_;
+  std::unique_ptr<Pending> pending_;                  // protected by mu_
+  std::unordered_map<std::string, int64_t> durable_;  // key text -> id, protected by mu_
+  TimestampMs sealed_until_ = 0;                      // protected by mu_
+  std::deque<std::unique_ptr<SealJob>> jobs_;         // protected by mu_
+  bool stopping_ = false;                             // protected by mu_
+  std::condition_variable wake_;
+  StorageStats last_stats_;  // protected by mu_ (cleanup text, errors)
+  std::atomic<uint64_t> errors_{0};
+  std::thread writer_;
+};
+
+}  // namespace perfwatch

@@ -1,0 +1,183 @@
+#include "store/durable_store.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace perfwatch {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int64_t kHourMs = 3'600'000;
+
+TimestampMs Now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class DurableStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/durable_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    // Six hours ago, on an hour boundary: inside every tier's horizon.
+    start_ = (Now() - 6 * kHourMs) / kHourMs * kHourMs;
+  }
+
+  DurableStoreOptions Options() const {
+    DurableStoreOptions o;
+    o.data_dir = dir_;
+    o.wal_sync = WalSync{WalSync::Mode::kOff};
+    o.interval_ms = 10'000;
+    return o;
+  }
+
+  std::unique_ptr<DurableStore> OpenStore(SeriesRegistry& registry) {
+    Result<std::unique_ptr<DurableStore>> s = DurableStore::Open(registry, Options());
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  // One sample of a and b every 10 s for `seconds`, value = seconds since start.
+  void Feed(DurableStore& store, SeriesRegistry& registry, int64_t from_s, int64_t to_s) {
+    for (int64_t s = from_s; s < to_s; s += 10) {
+      Tick tick(registry, start_ + s * 1000);
+      ASSERT_TRUE(tick.Append("a", {}, static_cast<double>(s)).ok());
+      ASSERT_TRUE(tick.Append("b", Labels{{"k", "v"}}, -static_cast<double>(s)).ok());
+      ASSERT_TRUE(store.Commit(tick).ok());
+    }
+  }
+
+  static void WaitSealed(const DurableStore& store, TimestampMs until) {
+    for (int i = 0; i < 500 && store.Storage().sealed_until < until; ++i) {
+      std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_GE(store.Storage().sealed_until, until);
+  }
+
+  static std::vector<Sample> Raw(const DurableStore& store, SeriesRegistry& registry,
+                                 const std::string& name, TimestampMs from, TimestampMs to) {
+    std::vector<SeriesId> ids = registry.SeriesOf(name);
+    Result<std::vector<SeriesPoints>> r = store.Query(ids, {from, to, 0, Aggregation::kAvg});
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() && !r->empty() ? (*r)[0].points : std::vector<Sample>{};
+  }
+
+  std::string dir_;
+  TimestampMs start_ = 0;
+};
+
+TEST_F(DurableStoreTest, SealedWindowsAndTheHeadAnswerTogetherWithoutGapsOrDuplicates) {
+  SeriesRegistry registry;
+  auto store = OpenStore(registry);
+  ASSERT_TRUE(store);
+  Feed(*store, registry, 0, 2 * 3600 + 600);  // two sealed hours and ten minutes
+  WaitSealed(*store, start_ + 2 * kHourMs);
+  std::vector<Sample> a = Raw(*store, registry, "a", start_, start_ + 3 * kHourMs);
+  ASSERT_EQ(a.size(), (2 * 3600 + 600) / 10u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].t_ms, start_ + static_cast<int64_t>(i) * 10'000);
+    ASSERT_EQ(a[i].value, static_cast<double>(i * 10));
+  }
+  StorageStats s = store->Storage();
+  EXPECT_EQ(s.tiers[0].points, 2u * 2 * 360);  // two series, two windows
+  EXPECT_GT(s.tiers[1].points, 0u);
+  EXPECT_GT(s.file_bytes, 0u);
+}
+
+TEST_F(DurableStoreTest, HistorySurvivesARestart) {
+  {
+    SeriesRegistry registry;
+    auto store = OpenStore(registry);
+    ASSERT_TRUE(store);
+    Feed(*store, registry, 0, 3600 + 1200);
+    WaitSealed(*store, start_ + kHourMs);
+  }
+  SeriesRegistry registry;  // a new process: ids are assigned afresh
+  auto store = OpenStore(registry);
+  ASSERT_TRUE(store);
+  // The sealed hour comes from SQLite, the 20 minutes after it from the WAL.
+  std::vector<Sample> b = Raw(*store, registry, "b", start_, start_ + 2 * kHourMs);
+  ASSERT_EQ(b.size(), (3600 + 1200) / 10u);
+  EXPECT_EQ(b.back().value, -(3600.0 + 1200 - 10));
+  EXPECT_EQ(registry.Key(registry.SeriesOf("b")[0]).labels.Get("k"), "v");
+  // And it keeps going where it left off.
+  Feed(*store, registry, 3600 + 1200, 3 * 3600 + 10);
+  WaitSealed(*store, start_ + 3 * kHourMs);
+  EXPECT_EQ(Raw(*store, registry, "a", start_, start_ + 4 * kHourMs).size(), (3 * 3600 + 10) / 10u);
+}
+
+TEST_F(DurableStoreTest, LongStepsAreAnsweredFromTheMinuteTierWithRawSemantics) {
+  SeriesRegistry registry;
+  auto store = OpenStore(registry);
+  ASSERT_TRUE(store);
+  Feed(*store, registry, 0, 3 * 3600 + 60);
+  WaitSealed(*store, start_ + 3 * kHourMs);
+  std::vector<SeriesId> ids = registry.SeriesOf("a");
+  for (Aggregation agg :
+       {Aggregation::kAvg, Aggregation::kMin, Aggregation::kMax, Aggregation::kLast}) {
+    Result<std::vector<SeriesPoints>> r =
+        store->Query(ids, {start_, start_ + 3 * kHourMs - 1, 600'000, agg});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ASSERT_EQ(r->size(), 1u);
+    ASSERT_EQ((*r)[0].points.size(), 18u);  // 3 h in 10-minute buckets
+    // Bucket k holds values 600k .. 600k + 590, step 10.
+    for (size_t k = 0; k < 18; ++k) {
+      const Sample& p = (*r)[0].points[k];
+      double lo = 600.0 * k, hi = lo + 590;
+      double want = agg == Aggregation::kAvg ? (lo + hi) / 2 : agg == Aggregation::kMin ? lo : hi;
+      EXPECT_EQ(p.t_ms, start_ + static_cast<int64_t>(k) * 600'000);
+      EXPECT_DOUBLE_EQ(p.value, want) << "bucket " << k;
+    }
+  }
+}
+
+TEST_F(DurableStoreTest, ACorruptDatabaseIsRefusedNamingTheFileAndTheFlag) {
+  std::filesystem::create_directories(dir_);
+  std::string db = dir_ + "/perfwatch.db";
+  std::ofstream(db) << std::string(8192, 'x');
+  SeriesRegistry registry;
+  Result<std::unique_ptr<DurableStore>> s = DurableStore::Open(registry, Options());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find(db), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("--reset-corrupt-db"), std::string::npos);
+  EXPECT_EQ(std::filesystem::file_size(db), 8192u);  // untouched
+
+  DurableStoreOptions reset = Options();
+  reset.reset_corrupt_db = true;
+  Result<std::unique_ptr<DurableStore>> fresh = DurableStore::Open(registry, reset);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().message();
+  bool moved_aside = false;
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    moved_aside |= e.path().filename().string().starts_with("perfwatch.db.corrupt");
+  }
+  EXPECT_TRUE(moved_aside);
+}
+
+TEST_F(DurableStoreTest, RetentionDropsRawBlocksPastTheirAgeButKeepsRollups) {
+  SeriesRegistry registry;
+  DurableStoreOptions o = Options();
+  o.retention.raw.max_age_ms = 2 * kHourMs;  // relative to the sealed window's end
+  auto s = DurableStore::Open(registry, o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  DurableStore& store = **s;
+  Feed(store, registry, 0, 4 * 3600 + 10);
+  WaitSealed(store, start_ + 4 * kHourMs);
+  for (int i = 0;
+       i < 100 && store.Storage().last_cleanup.find("raw: 2 blocks") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  StorageStats stats = store.Storage();
+  EXPECT_EQ(stats.tiers[0].blocks, 2u * 2);  // hours 3 and 4 of two series remain
+  EXPECT_EQ(stats.tiers[1].blocks, 4u * 2);  // every minute block remains
+  EXPECT_NE(stats.last_cleanup, "");
+}
+
+}  // namespace
+}  // namespace perfwatch
