@@ -17,7 +17,7 @@
 #include "config/cli.h"
 #include "model/duration.h"
 #include "model/event_log.h"
-#include "store/mem_store.h"
+#include "store/durable_store.h"
 #include "store/store_metrics.h"
 
 namespace perfwatch {
@@ -41,10 +41,11 @@ std::vector<std::string> CollectorNames() {
 }
 
 std::vector<std::unique_ptr<Collector>> BuildCollectors(const CollectConfig& config,
-                                                        const Store& store) {
+                                                        const Store& store,
+                                                        const DurableStore* durable) {
   std::vector<std::unique_ptr<Collector>> collectors = MakeCollectors(ToCollectOptions(config));
   if (std::find(config.disable.begin(), config.disable.end(), "store") == config.disable.end()) {
-    collectors.push_back(std::make_unique<StoreMetricsCollector>(store));
+    collectors.push_back(std::make_unique<StoreMetricsCollector>(store, durable));
   }
   return collectors;
 }
@@ -60,11 +61,28 @@ int SaveConfig(const Config& config, const std::string& path) {
   return 0;
 }
 
-Status PrepareDataDir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
-  return Status::Ok();
+DurableStoreOptions ToStoreOptions(const Config& c, bool reset_corrupt_db) {
+  DurableStoreOptions o;
+  o.data_dir = c.storage.data_dir;
+  o.head.retention_ms = c.storage.memory_retention_ms;
+  o.wal_sync = *ParseWalSync(c.storage.wal_fsync);  // validated with the config
+  o.interval_ms = c.collect.interval_ms;
+  o.retention.raw.max_age_ms = c.retention.raw_ms;
+  o.retention.minute.max_age_ms = c.retention.minute_ms;
+  o.retention.hour.max_age_ms = c.retention.hour_ms;
+  o.retention.max_disk_bytes = c.retention.max_disk_bytes;
+  o.reset_corrupt_db = reset_corrupt_db;
+  return o;
+}
+
+void LogReplay(const ReplayStats& replay) {
+  for (const WalDamage& d : replay.damage) {
+    LogEvent(LogLevel::kWarn, "wal_damage_skipped", {{"detail", d.ToString()}});
+  }
+  LogEvent(LogLevel::kInfo, "wal_replayed",
+           {{"segments", std::to_string(replay.segments)},
+            {"ticks", std::to_string(replay.ticks)},
+            {"samples", std::to_string(replay.samples)}});
 }
 
 ApiOptions ToApiOptions(const ServerConfig& s) {
@@ -91,28 +109,38 @@ sigset_t BlockShutdownSignals() {
   return set;
 }
 
-int Serve(const Config& config) {
-  if (Status st = PrepareDataDir(config.storage.data_dir); !st.ok()) {
-    LogEvent(LogLevel::kError, "startup_failed", {{"error", st.ToString()}});
-    return 1;
-  }
+int Serve(const Config& config, bool reset_corrupt_db) {
   sigset_t signals = BlockShutdownSignals();
 
   SeriesRegistry registry(config.storage.max_series);
-  MemStoreOptions store_options;
-  store_options.retention_ms = config.storage.memory_retention_ms;
-  MemStore store(store_options);
-  ApiServer api(registry, store, ToApiOptions(config.server));
+  Result<std::unique_ptr<DurableStore>> opened =
+      DurableStore::Open(registry, ToStoreOptions(config, reset_corrupt_db));
+  if (!opened.ok()) {
+    LogEvent(LogLevel::kError, "startup_failed", {{"error", opened.status().ToString()}});
+    return 1;
+  }
+  DurableStore& store = **opened;
+  LogReplay(store.replay());
+  ApiOptions api_options = ToApiOptions(config.server);
+  api_options.storage_stats = [&store] { return store.Storage(); };
+  ApiServer api(registry, store, api_options);
   if (Status st = api.Start(); !st.ok()) {
     LogEvent(LogLevel::kError, "startup_failed", {{"error", st.ToString()}});
     return 1;
   }
+  bool wal_failing = false;  // collection thread only
   CollectionLoop loop(
-      registry, BuildCollectors(config.collect, store),
+      registry, BuildCollectors(config.collect, store, &store),
       std::chrono::milliseconds(config.collect.interval_ms), [&](std::shared_ptr<const Tick> tick) {
-        if (Status st = store.Commit(*tick); !st.ok()) {
-          LogEvent(LogLevel::kWarn, "store_commit_failed", {{"error", st.ToString()}});
+        // The store keeps a tick in memory even when its WAL write fails and
+        // counts the failure; log the transitions, not every tick.
+        Status st = store.Commit(*tick);
+        if (!st.ok() && !wal_failing) {
+          LogEvent(LogLevel::kError, "storage_write_failed", {{"error", st.ToString()}});
+        } else if (st.ok() && wal_failing) {
+          LogEvent(LogLevel::kInfo, "storage_write_recovered");
         }
+        wal_failing = !st.ok();
         api.Publish(std::move(tick));
       });
   loop.Start();
@@ -148,5 +176,5 @@ int main(int argc, char** argv) {
   }
   if (!cli.save_config_path.empty()) return SaveConfig(cli.config, cli.save_config_path);
   SetupLogging(cli.config.log.format, cli.config.log.level);
-  return Serve(cli.config);
+  return Serve(cli.config, cli.reset_corrupt_db);
 }

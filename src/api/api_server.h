@@ -9,12 +9,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "model/registry.h"
 #include "model/status.h"
 #include "model/tick.h"
+#include "store/durable_store.h"
 #include "store/store.h"
 
 namespace perfwatch {
@@ -33,6 +35,9 @@ struct ApiOptions {
   // When non-empty, write/admin routes need "Authorization: Bearer <token>".
   std::string token;
   std::string version = "dev";
+  // What is on disk, for GET /api/v1/storage; unset = the route answers 404
+  // (a store without a data directory). Called from server threads.
+  std::function<StorageStats()> storage_stats;
 };
 
 class ApiServer {

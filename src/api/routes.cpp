@@ -187,6 +187,7 @@ const std::vector<ApiHandler::Route>& ApiHandler::Routes() {
       {"/api/v1/metrics", &ApiHandler::Metrics},
       {"/api/v1/metrics/history", &ApiHandler::History},
       {"/api/v1/metadata", &ApiHandler::Metadata},
+      {"/api/v1/storage", &ApiHandler::Storage},
       {"/metrics", &ApiHandler::Exposition},
       {"/ws", &ApiHandler::WebSocketWithoutUpgrade},
       // Aliases kept for users of the seed tool.
@@ -275,6 +276,48 @@ HttpResponse ApiHandler::Health(const RequestTarget&) const {
     body += "null";
   }
   body += '}';
+  return Ok(std::move(body));
+}
+
+HttpResponse ApiHandler::Storage(const RequestTarget&) const {
+  if (!options_.storage_stats) return JsonError(404, "this perfwatch keeps no history on disk");
+  StorageStats s = options_.storage_stats();
+  const char* const names[] = {"raw", "1m", "1h"};
+  std::string body = "{\"tiers\":{";
+  uint64_t points = 0;
+  for (int i = 0; i < 3; ++i) {
+    if (i) body += ',';
+    AppendJsonString(body, names[i]);
+    body += ":{\"blocks\":";
+    AppendJsonInt(body, static_cast<int64_t>(s.tiers[i].blocks));
+    body += ",\"points\":";
+    AppendJsonInt(body, static_cast<int64_t>(s.tiers[i].points));
+    body += ",\"bytes\":";
+    AppendJsonInt(body, static_cast<int64_t>(s.tiers[i].bytes));
+    body += '}';
+    points += s.tiers[i].points;
+  }
+  body += "},\"file_bytes\":";
+  AppendJsonInt(body, static_cast<int64_t>(s.file_bytes));
+  // Everything on disk (database files and WAL) over everything stored.
+  body += ",\"bytes_per_sample\":";
+  uint64_t disk = s.file_bytes + s.wal_bytes;
+  body += points ? std::to_string(static_cast<double>(disk) / static_cast<double>(points)) : "null";
+  body += ",\"wal_bytes\":";
+  AppendJsonInt(body, static_cast<int64_t>(s.wal_bytes));
+  body += ",\"wal_segments\":";
+  AppendJsonInt(body, static_cast<int64_t>(s.wal_segments));
+  body += ",\"sealed_until_ms\":";
+  AppendJsonInt(body, s.sealed_until);
+  body += ",\"errors\":";
+  AppendJsonInt(body, static_cast<int64_t>(s.errors));
+  body += ",\"out_of_order_samples\":";
+  AppendJsonInt(body, static_cast<int64_t>(s.out_of_order));
+  body += ",\"last_cleanup\":{\"time_ms\":";
+  AppendJsonInt(body, s.last_cleanup_ms);
+  body += ",\"removed\":";
+  AppendJsonString(body, s.last_cleanup);
+  body += "}}";
   return Ok(std::move(body));
 }
 

@@ -85,6 +85,7 @@ class ApiHandler {
 
   HttpResponse Index(const RequestTarget&) const;
   HttpResponse Health(const RequestTarget&) const;
+  HttpResponse Storage(const RequestTarget&) const;
   HttpResponse Metrics(const RequestTarget&) const;
   HttpResponse History(const RequestTarget&) const;
   HttpResponse LegacyHistory(const RequestTarget&) const;

@@ -117,6 +117,10 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
   flag("--data-dir", "storage.data_dir", "DIR", "directory for durable state (default ./data)");
   flag("--retention", "storage.memory_retention", "DURATION",
        "history kept in memory (default 2h)");
+  flag("--max-disk", "retention.max_disk", "SIZE",
+       "disk budget for history, all tiers (default 2GiB)");
+  app.add_flag("--reset-corrupt-db", result.reset_corrupt_db,
+               "move a corrupt perfwatch.db aside and start afresh");
   flag("--procfs", "collect.procfs", "DIR", "procfs mount point (default /proc)");
   flag("--sysfs", "collect.sysfs", "DIR", "sysfs mount point (default /sys)");
   flag("--rootfs", "collect.rootfs", "DIR", "host root for filesystem stats (default /)");

@@ -13,7 +13,8 @@ namespace perfwatch {
 
 struct CommandLine {
   Config config;
-  std::string save_config_path;  // --save-config FILE: write and exit
+  std::string save_config_path;   // --save-config FILE: write and exit
+  bool reset_corrupt_db = false;  // --reset-corrupt-db: move a corrupt database aside
   // Set when the process should exit at once (help, version, bad flag):
   // print `output` (stdout when exit_code is 0, stderr otherwise).
   bool exit_now = false;

@@ -50,6 +50,19 @@ struct StorageConfig {
   int64_t memory_retention_ms = 2 * 3600 * 1000;
   // Hard cap on distinct series; new ones beyond it are refused and counted.
   uint32_t max_series = 100'000;
+  // When the write-ahead log is flushed to disk: "always" (every tick),
+  // "off" (the kernel decides), or a period such as "1s": a kill -9 or power
+  // loss costs at most that much history.
+  std::string wal_fsync = "1s";
+};
+
+// How long each tier of history on disk is kept, and the total disk budget
+// (oldest first, raw before rollups, when it is exceeded).
+struct RetentionSettings {
+  int64_t raw_ms = 14LL * 86'400'000;           // raw samples
+  int64_t minute_ms = 90LL * 86'400'000;        // 1-minute min/max/sum/count/last
+  int64_t hour_ms = 730LL * 86'400'000;         // 1-hour points
+  uint64_t max_disk_bytes = uint64_t{2} << 30;  // all tiers together; 0 = no cap
 };
 
 // Thresholds of seed 000, kept now so config files and environments written
@@ -73,6 +86,7 @@ struct Config {
   ServerConfig server;
   CollectConfig collect;
   StorageConfig storage;
+  RetentionSettings retention;
   ThresholdConfig thresholds;
   TuningConfig tuning;
   LogConfig log;

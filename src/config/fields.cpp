@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "model/byte_size.h"
 #include "model/duration.h"
 
 namespace perfwatch {
@@ -129,6 +130,37 @@ ConfigField BoolField(std::string_view path, std::string_view help, bool& target
           [&target]() -> std::vector<std::string> { return {target ? "true" : "false"}; }};
 }
 
+ConfigField ByteSizeField(std::string_view path, std::string_view help, uint64_t& target) {
+  return {path,
+          help,
+          false,
+          [&target](std::string_view v) -> Status {
+            Result<uint64_t> bytes = ParseByteSize(v);
+            if (!bytes.ok()) return bytes.status();
+            target = *bytes;
+            return Status::Ok();
+          },
+          nullptr,
+          [&target]() -> std::vector<std::string> { return {FormatByteSize(target)}; }};
+}
+
+// "always", "off" or a period: the store's ParseWalSync reads the same.
+ConfigField FsyncField(std::string_view path, std::string_view help, std::string& target) {
+  return {path,
+          help,
+          false,
+          [&target](std::string_view v) -> Status {
+            if (v != "always" && v != "off") {
+              Result<int64_t> ms = ParseDuration(v);
+              if (!ms.ok() || *ms <= 0) return BadValue(v, "always, off, or a period such as 1s");
+            }
+            target = std::string(v);
+            return Status::Ok();
+          },
+          nullptr,
+          [&target]() -> std::vector<std::string> { return {target}; }};
+}
+
 std::string_view Name(LogLevel l) {
   constexpr std::string_view kNames[] = {"debug", "info", "warn", "error"};
   return kNames[static_cast<int>(l)];
@@ -165,6 +197,16 @@ std::vector<ConfigField> BindFields(Config& c) {
                             c.storage.memory_retention_ms, 60'000));
   f.push_back(IntField<uint32_t>("storage.max_series", "limit on distinct series",
                                  c.storage.max_series, 100, 10'000'000));
+  f.push_back(FsyncField("storage.wal_fsync", "WAL flush policy: always, off or a period",
+                         c.storage.wal_fsync));
+  f.push_back(DurationField("retention.raw", "keep raw samples on disk for", c.retention.raw_ms,
+                            3'600'000));
+  f.push_back(DurationField("retention.minute", "keep 1-minute points for", c.retention.minute_ms,
+                            3'600'000));
+  f.push_back(
+      DurationField("retention.hour", "keep 1-hour points for", c.retention.hour_ms, 3'600'000));
+  f.push_back(ByteSizeField("retention.max_disk", "disk budget for all tiers (0 = none)",
+                            c.retention.max_disk_bytes));
   f.push_back(DoubleField("thresholds.memory_percent", "memory alert threshold, percent",
                           c.thresholds.memory_percent, 0, 100));
   f.push_back(DoubleField("thresholds.cpu_percent", "CPU alert threshold, percent",

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/byte_size.h"  // ParseByteSize, used with retention settings
 #include "model/sample.h"
 #include "model/status.h"
 #include "store/tiers.h"
@@ -72,16 +73,5 @@ struct RetentionPlan {
 
 RetentionPlan PlanRetention(std::span<const BlockInfo> blocks, const RetentionConfig& config,
                             TimestampMs now);
-
-// Sizes as config and `--max-disk` take them: a whole or decimal number and
-// an optional unit, case-insensitive, optionally after a space. B or none:
-// bytes; KiB MiB GiB TiB and the bare K M G T: powers of 1024 (as systemd
-// and `ls -h`); KB MB GB TB: powers of 1000 (as disks are sold). Rounded to
-// the nearest byte. "2GiB", "500MB", "1.5G", "1048576". Errors name the text.
-Result<uint64_t> ParseByteSize(std::string_view text);
-
-// The shortest spelling ParseByteSize reads back exactly: 2147483648 ->
-// "2GiB", 500000000 -> "500MB", 1500 -> "1500B".
-std::string FormatByteSize(uint64_t bytes);
 
 }  // namespace perfwatch

@@ -12,6 +12,23 @@ const MetricMeta kMetrics[] = {
      "Samples dropped because they were not newer than their series' last sample.", ""},
 };
 
+const MetricMeta kStorage[] = {
+    {"perfwatch_storage_points", MetricKind::kGauge,
+     "Samples (raw) or rollup points stored on disk, by tier.", ""},
+    {"perfwatch_storage_blocks", MetricKind::kGauge, "Blocks stored on disk, by tier.", ""},
+    {"perfwatch_storage_block_bytes", MetricKind::kGauge, "Encoded block bytes on disk, by tier.",
+     "bytes"},
+    {"perfwatch_storage_file_bytes", MetricKind::kGauge,
+     "Size of the database files (perfwatch.db with its -wal and -shm).", "bytes"},
+    {"perfwatch_storage_wal_bytes", MetricKind::kGauge, "Size of the write-ahead log.", "bytes"},
+    {"perfwatch_storage_errors_total", MetricKind::kCounter,
+     "Failed writes to the write-ahead log or the database.", ""},
+    {"perfwatch_samples_out_of_order_total", MetricKind::kCounter,
+     "Samples dropped because they were not newer than their series' last one.", ""},
+};
+
+const char* const kTierNames[] = {"raw", "1m", "1h"};
+
 }  // namespace
 
 Status StoreMetricsCollector::Collect(Appender& out) {
@@ -25,7 +42,25 @@ Status StoreMetricsCollector::Collect(Appender& out) {
   for (size_t i = 0; i < std::size(kMetrics); ++i) {
     if (Status st = out.Append(kMetrics[i].name, {}, values[i]); !st.ok()) return st;
   }
-  return Status::Ok();
+  return durable_ ? CollectStorage(out) : Status::Ok();
+}
+
+Status StoreMetricsCollector::CollectStorage(Appender& out) {
+  if (!storage_described_) {
+    for (const MetricMeta& m : kStorage) out.Describe(m);
+    for (int i = 0; i < 3; ++i) tier_labels_[i] = Labels{{"tier", kTierNames[i]}};
+    storage_described_ = true;
+  }
+  StorageStats s = durable_->Storage();
+  for (int i = 0; i < 3; ++i) {
+    (void)out.Append(kStorage[0].name, tier_labels_[i], static_cast<double>(s.tiers[i].points));
+    (void)out.Append(kStorage[1].name, tier_labels_[i], static_cast<double>(s.tiers[i].blocks));
+    (void)out.Append(kStorage[2].name, tier_labels_[i], static_cast<double>(s.tiers[i].bytes));
+  }
+  (void)out.Append(kStorage[3].name, {}, static_cast<double>(s.file_bytes));
+  (void)out.Append(kStorage[4].name, {}, static_cast<double>(s.wal_bytes));
+  (void)out.Append(kStorage[5].name, {}, static_cast<double>(s.errors));
+  return out.Append(kStorage[6].name, {}, static_cast<double>(s.out_of_order));
 }
 
 }  // namespace perfwatch

@@ -59,10 +59,10 @@ TEST(Cli, SaveConfigWritesWhatLoadsBackTheSame) {
 }
 
 TEST(Cli, PortInUseIsAClearError) {
-  PerfwatchProcess first({"--data-dir", ::testing::TempDir() + "/pw_port_a"});
+  PerfwatchProcess first({"--data-dir", FreshDir("pw_port_a")});
   ASSERT_TRUE(first.started());
-  RunResult r = RunPerfwatch(
-      {"--port", std::to_string(first.port()), "--data-dir", ::testing::TempDir() + "/pw_port_b"});
+  RunResult r =
+      RunPerfwatch({"--port", std::to_string(first.port()), "--data-dir", FreshDir("pw_port_b")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(std::to_string(first.port())), std::string::npos) << r.err;
 }

@@ -54,6 +54,11 @@ class PerfwatchProcess {
   std::string log_;
 };
 
+// An empty directory under the test temp dir, unique to this process, so
+// parallel test processes never share a data directory (and no run sees the
+// history of an earlier one).
+std::string FreshDir(const std::string& name);
+
 // Runs the binary to completion (for --help, bad flags, --save-config).
 struct RunResult {
   int exit_code = -1;

@@ -54,7 +54,9 @@ double FindValue(const json& samples, const std::string& metric,
 class Serve : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data_dir_ = ::testing::TempDir() + "/perfwatch_e2e_data";
+    // Per process: ctest runs each test in its own process, in parallel, and
+    // a data directory admits one perfwatch at a time.
+    data_dir_ = FreshDir("perfwatch_e2e_data");
     process_ = new PerfwatchProcess({"--interval", "1s", "--data-dir", data_dir_});
     ASSERT_TRUE(process_->started()) << process_->log();
     WaitForTicks(process_->port(), 2);
@@ -244,7 +246,7 @@ TEST_F(Serve, WebSocketSubscribeNarrowsTheStream) {
 }
 
 TEST(ServeLifecycle, SigtermStopsCleanlyWithNamedEvents) {
-  PerfwatchProcess p({"--data-dir", ::testing::TempDir() + "/perfwatch_e2e_sig"});
+  PerfwatchProcess p({"--data-dir", FreshDir("perfwatch_e2e_sig")});
   ASSERT_TRUE(p.started()) << p.log();
   EXPECT_EQ(p.Terminate(), 0);
   EXPECT_NE(p.log().find("\"event\":\"monitoring_stopped\""), std::string::npos) << p.log();
@@ -258,8 +260,8 @@ TEST(ServeLifecycle, MissingProcFilesFailOneCollectorAndTheRestGoOn) {
     std::ifstream in(std::string("/proc/") + f);
     std::ofstream(root + "/" + f) << in.rdbuf();
   }
-  PerfwatchProcess p({"--procfs", root, "--interval", "1s", "--data-dir",
-                      ::testing::TempDir() + "/perfwatch_e2e_fake"});
+  PerfwatchProcess p(
+      {"--procfs", root, "--interval", "1s", "--data-dir", FreshDir("perfwatch_e2e_fake")});
   ASSERT_TRUE(p.started()) << p.log();
   WaitForTicks(p.port(), 1);
   json j = GetJson(p.port(), "/api/v1/metrics?match=perfwatch_collector_success");
