@@ -1,0 +1,126 @@
+// End-to-end: history kept by the real binary across restarts and kill -9.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "harness.h"
+
+namespace perfwatch::e2e {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// Every (time, value) of system_load1 perfwatch serves.
+std::vector<std::pair<int64_t, double>> Load1History(uint16_t port) {
+  HttpResult r = HttpGet(port, "/api/v1/metrics/history?metric=system_load1&hours=1");
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::vector<std::pair<int64_t, double>> out;
+  json j = json::parse(r.body, nullptr, false);
+  if (!j.is_object()) return out;
+  for (const json& s : j["series"]) {
+    for (const json& p : s["points"]) out.emplace_back(p[0].get<int64_t>(), p[1].get<double>());
+  }
+  return out;
+}
+
+TEST(Durability, HistoryIsThereAfterARestart) {
+  std::string dir = FreshDir("pw_durable_restart");
+  std::vector<std::pair<int64_t, double>> before;
+  {
+    PerfwatchProcess p({"--data-dir", dir, "--interval", "200ms"});
+    ASSERT_TRUE(p.started()) << p.log();
+    std::this_thread::sleep_for(2s);
+    before = Load1History(p.port());
+    ASSERT_GE(before.size(), 5u);
+    EXPECT_EQ(p.Terminate(), 0);
+  }
+  PerfwatchProcess p({"--data-dir", dir, "--interval", "200ms"});
+  ASSERT_TRUE(p.started()) << p.log();
+  std::vector<std::pair<int64_t, double>> after = Load1History(p.port());
+  // A clean stop syncs the WAL: every point served before is served after.
+  for (const auto& point : before) {
+    EXPECT_NE(std::find(after.begin(), after.end(), point), after.end()) << point.first;
+  }
+  EXPECT_NE(p.log().find("\"event\":\"wal_replayed\""), std::string::npos);
+}
+
+// kill -9 at an arbitrary moment, five times over: each restart serves what
+// was served before the kill, less at most the last wal_fsync period (1 s).
+TEST(Durability, KillNineLosesAtMostTheLastFsyncPeriod) {
+  std::string dir = FreshDir("pw_durable_kill");
+  std::vector<std::pair<int64_t, double>> served;
+  for (int round = 0; round < 5; ++round) {
+    PerfwatchProcess p({"--data-dir", dir, "--interval", "100ms"});
+    ASSERT_TRUE(p.started()) << "round " << round << "\n" << p.log();
+    std::vector<std::pair<int64_t, double>> now = Load1History(p.port());
+    for (const auto& point : served) {
+      // Points older than the fsync period before the kill must all be back.
+      if (point.first < served.back().first - 1100) {
+        ASSERT_NE(std::find(now.begin(), now.end(), point), now.end())
+            << "round " << round << " lost " << point.first;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500 + 300 * round));
+    served = Load1History(p.port());
+    ASSERT_FALSE(served.empty());
+    kill(p.pid(), SIGKILL);
+  }
+}
+
+TEST(Durability, StorageRouteReportsTiersAndTheWal) {
+  PerfwatchProcess p({"--data-dir", FreshDir("pw_durable_storage")});
+  ASSERT_TRUE(p.started()) << p.log();
+  HttpResult r = HttpGet(p.port(), "/api/v1/storage");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json j = json::parse(r.body);
+  for (const char* tier : {"raw", "1m", "1h"}) EXPECT_TRUE(j["tiers"].contains(tier)) << tier;
+  EXPECT_GT(j["file_bytes"].get<int64_t>(), 0);
+  EXPECT_GT(j["wal_segments"].get<int64_t>(), 0);
+  HttpResult metrics;
+  for (int i = 0; i < 50 && metrics.status != 200; ++i) {  // 503 until the first tick
+    metrics = HttpGet(p.port(), "/metrics");
+    if (metrics.status != 200) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(metrics.body.find("perfwatch_storage_file_bytes"), std::string::npos);
+}
+
+TEST(Durability, ACorruptDatabaseStopsStartupNamingTheFileAndTheFlag) {
+  std::string dir = FreshDir("pw_durable_corrupt");
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/perfwatch.db") << std::string(4096, 'z');
+  RunResult r = RunPerfwatch({"--data-dir", dir, "--port", "0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(dir + "/perfwatch.db"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--reset-corrupt-db"), std::string::npos) << r.err;
+  PerfwatchProcess p({"--data-dir", dir, "--reset-corrupt-db"});
+  EXPECT_TRUE(p.started()) << p.log();
+}
+
+TEST(Durability, TwoPerfwatchesCannotShareADataDirectory) {
+  std::string dir = FreshDir("pw_durable_shared");
+  PerfwatchProcess first({"--data-dir", dir});
+  ASSERT_TRUE(first.started()) << first.log();
+  RunResult second = RunPerfwatch({"--data-dir", dir, "--port", "0"});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find(dir), std::string::npos) << second.err;
+}
+
+TEST(Durability, BadStorageSettingsAreRefusedByName) {
+  RunResult r = RunPerfwatch({"--max-disk", "lots"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--max-disk"), std::string::npos) << r.err;
+  std::string cfg = FreshDir("pw_durable_cfg") + ".yaml";
+  std::ofstream(cfg) << "storage:\n  wal_fsync: sometimes\n";
+  r = RunPerfwatch({"--config", cfg});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("storage.wal_fsync (line 2)"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace perfwatch::e2e
