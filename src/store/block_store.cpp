@@ -523,6 +523,34 @@ Result<TimestampMs> BlockStore::NewestEnd(Tier tier) {
   return end;
 }
 
+Result<std::string> BlockStore::GetMeta(std::string_view key) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = ?1", -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, "read meta");
+  sqlite3_bind_text(stmt, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  rc = sqlite3_step(stmt);
+  std::string value;
+  if (rc == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    if (text) value = reinterpret_cast<const char*>(text);
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(rc, "read meta");
+  return value;
+}
+
+Status BlockStore::PutMeta(std::string_view key, std::string_view value) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", -1,
+                              &stmt, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, "write meta");
+  sqlite3_bind_text(stmt, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  return rc == SQLITE_DONE ? Status::Ok() : Error(rc, "write meta");
+}
+
 Result<RemovedBlocks> BlockStore::DeleteOlderThan(Tier tier, TimestampMs before_ms) {
   sqlite3_stmt* stmt = stmts_->delete_older.get();
   RemovedBlocks removed;

@@ -129,9 +129,12 @@ class BlockStore {
                                        TimestampMs to_ms);
 
   Result<TierUsage> Usage(Tier tier);
-  // The latest end_ms of the tier's blocks, 0 when it has none: where a
-  // restarted store resumes sealing.
+  // The latest end_ms of the tier's blocks, 0 when it has none.
   Result<TimestampMs> NewestEnd(Tier tier);
+
+  // Small named values of the store's own (meta table): "" when unset.
+  Result<std::string> GetMeta(std::string_view key);
+  Status PutMeta(std::string_view key, std::string_view value);
   // Deletes the tier's blocks whose last point is before `before_ms`.
   Result<RemovedBlocks> DeleteOlderThan(Tier tier, TimestampMs before_ms);
   // Deletes the tier's blocks, oldest last point first, until its encoded

@@ -10,7 +10,9 @@
 namespace perfwatch {
 namespace {
 
-constexpr size_t kMaxQueuedJobs = 4;  // a full disk must not grow memory without bound
+constexpr size_t kMaxQueuedJobs = 4;
+constexpr std::string_view kSealedUntilKey =
+    "sealed_until_ms";  // a full disk must not grow memory without bound
 constexpr std::chrono::seconds kRetryAfter{10};
 
 TimestampMs AlignDownTo(TimestampMs t, int64_t width) {
@@ -34,6 +36,25 @@ Result<Labels> ParseLabelsText(const std::string& name, const std::string& label
 std::string UsageText(const char* tier, const RemovedBlocks& r) {
   return std::string(tier) + ": " + std::to_string(r.blocks) + " blocks, " +
          std::to_string(r.points) + " points, " + std::to_string(r.bytes) + " bytes";
+}
+
+// Merges two time-ordered runs; on equal times `mine` wins (the live
+// collector's sample over an imported one).
+template <typename T, typename TimeOf>
+std::vector<T> MergeByTime(std::vector<T> mine, std::vector<T> theirs, TimeOf time_of) {
+  if (theirs.empty()) return mine;
+  std::vector<T> out;
+  out.reserve(mine.size() + theirs.size());
+  size_t i = 0, j = 0;
+  while (i < mine.size() || j < theirs.size()) {
+    if (j == theirs.size() || (i < mine.size() && time_of(mine[i]) <= time_of(theirs[j]))) {
+      if (j < theirs.size() && time_of(theirs[j]) == time_of(mine[i])) ++j;
+      out.push_back(mine[i++]);
+    } else {
+      out.push_back(theirs[j++]);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -146,11 +167,12 @@ Status DurableStore::LoadSeries() {
     registry_.Describe({s.name, s.kind, s.help, s.unit});
     durable_[s.name + s.labels] = s.id;
   }
-  // sealed_until: the end of the newest raw window in SQLite.
-  Result<TimestampMs> newest = writer_db_->NewestEnd(Tier::kRaw);
-  if (!newest.ok()) return newest.status();
-  sealed_until_ =
-      *newest > 0 ? AlignDownTo(*newest, options_.raw_window_ms) + options_.raw_window_ms : 0;
+  // sealed_until: where the last successful seal ended; WAL ticks before it
+  // are in SQLite already. Recorded explicitly because imports may add
+  // blocks beyond it.
+  Result<std::string> sealed = writer_db_->GetMeta(kSealedUntilKey);
+  if (!sealed.ok()) return sealed.status();
+  sealed_until_ = sealed->empty() ? 0 : std::stoll(*sealed);
   // The partial day of hour points was rewritten at each seal: it seeds the
   // pending hours so the day block keeps growing instead of restarting.
   TimestampMs day = AlignDownTo(sealed_until_, options_.hour_block_ms);
@@ -257,9 +279,10 @@ void DurableStore::MaybeSeal(TimestampMs t) {
   if (jobs_.size() >= kMaxQueuedJobs) {
     // The disk has refused writes for hours; the WAL still holds these
     // samples (its segments are only removed after a successful write).
+    // The front job is the writer's, in flight: drop the next oldest.
     LogEvent(LogLevel::kError, "storage_backlog_dropped",
-             {{"window_end_ms", std::to_string(jobs_.front()->window_end)}});
-    jobs_.pop_front();
+             {{"window_end_ms", std::to_string(jobs_[1]->window_end)}});
+    jobs_.erase(jobs_.begin() + 1);
   }
   jobs_.push_back(std::move(job));
   window_end_ = AlignDownTo(t, w) + w;
@@ -286,27 +309,55 @@ Status DurableStore::WriteJob(SealJob& job) {
       std::lock_guard lock(mu_);
       durable_[key_text] = durable;
     }
-    auto add = [&](Tier tier, BlockKind kind, TimestampMs start, TimestampMs end, uint32_t count,
+    // Blocks are keyed by their window's start, so a block already there
+    // (an import) is merged with, never overwritten.
+    auto existing = [&](Tier tier, TimestampMs start) -> Result<std::string> {
+      Result<std::vector<BlockRef>> refs = writer_db_->Blocks(durable, tier, start, start);
+      if (!refs.ok()) return refs.status();
+      for (BlockRef& b : *refs) {
+        if (b.start_ms == start) return std::move(b.data);
+      }
+      return std::string();
+    };
+    auto put = [&](Tier tier, BlockKind kind, TimestampMs start, TimestampMs end, uint32_t count,
                    Result<std::string> bytes) -> Status {
       if (!bytes.ok()) return bytes.status();
       encoded.push_back(std::move(*bytes));
       writes.push_back({durable, tier, start, end, count, kind, encoded.back()});
       return Status::Ok();
     };
+    auto put_samples = [&](std::vector<Sample> samples) -> Status {
+      Result<std::string> old = existing(Tier::kRaw, job.window_start);
+      if (!old.ok()) return old.status();
+      if (!old->empty()) {
+        Result<std::vector<Sample>> theirs = DecodeSampleBlock(*old);
+        if (theirs.ok()) {
+          samples = MergeByTime(std::move(samples), std::move(*theirs),
+                                [](const Sample& x) { return x.t_ms; });
+        }
+      }
+      return put(Tier::kRaw, BlockKind::kSamples, job.window_start, samples.back().t_ms,
+                 static_cast<uint32_t>(samples.size()), EncodeSampleBlock(samples));
+    };
+    auto put_rollups = [&](Tier tier, TimestampMs start,
+                           std::vector<RollupPoint> points) -> Status {
+      Result<std::string> old = existing(tier, start);
+      if (!old.ok()) return old.status();
+      if (!old->empty()) {
+        Result<std::vector<RollupPoint>> theirs = DecodeRollupBlock(*old);
+        if (theirs.ok()) {
+          points = MergeByTime(std::move(points), std::move(*theirs),
+                               [](const RollupPoint& x) { return x.t; });
+        }
+      }
+      return put(tier, BlockKind::kRollups, start, points.back().t,
+                 static_cast<uint32_t>(points.size()), EncodeRollupBlock(points));
+    };
     Status st;
-    if (!s.raw.empty()) {
-      st = add(Tier::kRaw, BlockKind::kSamples, s.raw.front().t_ms, s.raw.back().t_ms,
-               static_cast<uint32_t>(s.raw.size()), EncodeSampleBlock(s.raw));
-    }
-    if (st.ok() && !s.minutes.empty()) {
-      st = add(Tier::kMinute, BlockKind::kRollups, s.minutes.front().t, s.minutes.back().t,
-               static_cast<uint32_t>(s.minutes.size()), EncodeRollupBlock(s.minutes));
-    }
+    if (!s.raw.empty()) st = put_samples(s.raw);
+    if (st.ok() && !s.minutes.empty()) st = put_rollups(Tier::kMinute, job.window_start, s.minutes);
     // The hour block is keyed by its day's start, so each window rewrites it.
-    if (st.ok() && !s.hours.empty()) {
-      st = add(Tier::kHour, BlockKind::kRollups, job.day_start, s.hours.back().t,
-               static_cast<uint32_t>(s.hours.size()), EncodeRollupBlock(s.hours));
-    }
+    if (st.ok() && !s.hours.empty()) st = put_rollups(Tier::kHour, job.day_start, s.hours);
     if (!st.ok()) return st;
   }
   return writer_db_->PutBlocks(writes);
@@ -330,6 +381,13 @@ void DurableStore::WriterLoop() {
     }
     // The window is in SQLite: queries read it there from now on.
     sealed_until_ = std::max(sealed_until_, job->window_end);
+    lock.unlock();
+    // If this write is lost to a crash, the WAL replays the window and the
+    // next seal merges it again: idempotent.
+    if (!writer_db_->PutMeta(kSealedUntilKey, std::to_string(job->window_end)).ok()) {
+      errors_.fetch_add(1);
+    }
+    lock.lock();
     TimestampMs hour_boundary = AlignDownTo(sealed_until_, options_.hour_block_ms);
     for (auto& [id, points] : pending_->minutes) {
       std::erase_if(points, [&](const RollupPoint& p) { return p.t < sealed_until_; });
@@ -399,30 +457,45 @@ void DurableStore::RunRetention(TimestampMs now) {
   last_stats_.last_cleanup = summary;
 }
 
+// Each instant is read from one place: memory (the head, or rollup points
+// not yet sealed) from the first point memory holds in the range, SQLite
+// before it. Imported blocks that overlap memory show once a seal has
+// merged them.
 Result<std::vector<Sample>> DurableStore::QueryTier(SeriesId id, Tier tier,
                                                     const QueryRange& range) const {
-  TimestampMs sealed;
   int64_t durable = 0;
-  std::vector<RollupPoint> pending;
+  std::vector<RollupPoint> recent_points;
   {
     std::lock_guard lock(mu_);
-    sealed = sealed_until_;
     if (id < registry_.size()) {
       auto it = durable_.find(KeyText(registry_.Key(id)));
       if (it != durable_.end()) durable = it->second;
     }
     if (tier != Tier::kRaw) {
       auto& map = tier == Tier::kMinute ? pending_->minutes : pending_->hours;
-      if (auto it = map.find(id); it != map.end()) pending = it->second;
+      if (auto it = map.find(id); it != map.end()) {
+        for (const RollupPoint& p : it->second) {
+          if (p.t >= range.from_ms && p.t <= range.to_ms) recent_points.push_back(p);
+        }
+      }
     }
   }
-  // Before `boundary` a tier's points come from SQLite, from it on from memory.
-  TimestampMs boundary = tier == Tier::kHour ? AlignDownTo(sealed, options_.hour_block_ms) : sealed;
+  std::vector<Sample> recent_samples;
+  if (tier == Tier::kRaw) {
+    Result<std::vector<SeriesPoints>> head =
+        head_.Query({id}, {range.from_ms, range.to_ms, 0, range.agg});
+    if (!head.ok()) return head.status();
+    if (!head->empty()) recent_samples = std::move((*head)[0].points);
+  }
+  TimestampMs boundary = range.to_ms + 1;
+  if (!recent_samples.empty()) boundary = recent_samples.front().t_ms;
+  if (!recent_points.empty()) boundary = recent_points.front().t;
+
   std::vector<BlockRef> blocks;
   if (durable != 0 && range.from_ms < boundary) {
     std::lock_guard lock(reader_mu_);
     Result<std::vector<BlockRef>> r =
-        reader_db_->Blocks(durable, tier, range.from_ms, std::min(range.to_ms, boundary - 1));
+        reader_db_->Blocks(durable, tier, range.from_ms, boundary - 1);
     if (!r.ok()) return r.status();
     blocks = std::move(*r);
   }
@@ -433,17 +506,10 @@ Result<std::vector<Sample>> DurableStore::QueryTier(SeriesId id, Tier tier,
       Result<std::vector<Sample>> samples = DecodeSampleBlock(b.data);
       if (!samples.ok()) return samples.status();
       for (const Sample& s : *samples) {
-        if (s.t_ms >= range.from_ms && s.t_ms <= range.to_ms && s.t_ms < boundary) raw.push_back(s);
+        if (s.t_ms >= range.from_ms && s.t_ms < boundary) raw.push_back(s);
       }
     }
-    if (range.to_ms >= boundary) {
-      QueryRange recent{std::max(range.from_ms, boundary), range.to_ms, 0, range.agg};
-      Result<std::vector<SeriesPoints>> head = head_.Query({id}, recent);
-      if (!head.ok()) return head.status();
-      if (!head->empty()) {
-        for (const Sample& s : (*head)[0].points) raw.push_back(s);
-      }
-    }
+    raw.insert(raw.end(), recent_samples.begin(), recent_samples.end());
     if (range.step_ms == 0) return raw;
     std::vector<RollupPoint> points = RollUp(raw, 1);
     AnswerFromRollups(points, options_.interval_ms, range, &out);
@@ -454,12 +520,10 @@ Result<std::vector<Sample>> DurableStore::QueryTier(SeriesId id, Tier tier,
     Result<std::vector<RollupPoint>> decoded = DecodeRollupBlock(b.data);
     if (!decoded.ok()) return decoded.status();
     for (const RollupPoint& p : *decoded) {
-      if (p.t >= range.from_ms && p.t <= range.to_ms && p.t < boundary) points.push_back(p);
+      if (p.t >= range.from_ms && p.t < boundary) points.push_back(p);
     }
   }
-  for (const RollupPoint& p : pending) {
-    if (p.t >= std::max(range.from_ms, boundary) && p.t <= range.to_ms) points.push_back(p);
-  }
+  points.insert(points.end(), recent_points.begin(), recent_points.end());
   AnswerFromRollups(points, TierResolutionMs(tier, options_.interval_ms), range, &out);
   return out;
 }
