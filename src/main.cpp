@@ -14,6 +14,7 @@
 #include "api/api_server.h"
 #include "collect/collection_loop.h"
 #include "collect/collectors.h"
+#include "commands/history_commands.h"
 #include "config/cli.h"
 #include "model/duration.h"
 #include "model/event_log.h"
@@ -176,5 +177,7 @@ int main(int argc, char** argv) {
   }
   if (!cli.save_config_path.empty()) return SaveConfig(cli.config, cli.save_config_path);
   SetupLogging(cli.config.log.format, cli.config.log.level);
+  if (cli.command == CommandLine::Command::kImport) return RunImport(cli.config, cli.import);
+  if (cli.command == CommandLine::Command::kExport) return RunExport(cli.config, cli.export_);
   return Serve(cli.config, cli.reset_corrupt_db);
 }

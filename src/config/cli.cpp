@@ -160,8 +160,38 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
   flag("--log-level", "log.level", "LEVEL", "debug, info, warn or error (default info)");
   flag("--log-format", "log.format", "FORMAT", "text or json lines (default text)");
 
+  CLI::App* import = app.add_subcommand(
+      "import", "backfill history from a file into --data-dir (no perfwatch may serve it)");
+  import->add_option("-f,--format", result.import.format, "openmetrics, csv or json")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"openmetrics", "csv", "json"}));
+  import->add_option("file", result.import.file, "file to read; - for standard input")
+      ->required()
+      ->type_name("FILE");
+  import->fallthrough();  // --data-dir and friends may follow the subcommand
+  CLI::App* exporter = app.add_subcommand("export", "stream history out of --data-dir");
+  exporter->fallthrough();
+  exporter
+      ->add_option("-m,--metric", result.export_.selector,
+                   "series selector, e.g. 'system_cpu_usage_percent{cpu=\"0\"}'")
+      ->required()
+      ->type_name("SELECTOR");
+  exporter->add_option("-f,--format", result.export_.format, "openmetrics, csv or json")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"openmetrics", "csv", "json"}));
+  exporter->add_option("--from", result.export_.from_ms, "start, ms since the epoch")
+      ->type_name("MS");
+  exporter->add_option("--to", result.export_.to_ms, "end, ms since the epoch (default now)")
+      ->type_name("MS");
+  exporter->add_option("--hours", result.export_.hours, "length before --to (default 24)")
+      ->type_name("H");
+  exporter->add_option("-o,--output", result.export_.output, "file to write; - for stdout")
+      ->type_name("FILE");
+
   try {
     app.parse(argc, argv);
+    if (import->parsed()) result.command = CommandLine::Command::kImport;
+    if (exporter->parsed()) result.command = CommandLine::Command::kExport;
   } catch (const CLI::ParseError& e) {
     result.exit_now = true;
     result.exit_code = e.get_exit_code();

@@ -4,6 +4,7 @@
 // --no-auto-tuning) and perfwatch's own, merged with the config file and the
 // environment in one order: flags > environment > file > defaults.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,28 @@
 
 namespace perfwatch {
 
+// `perfwatch import --format F FILE`: backfill history into --data-dir.
+struct ImportCommand {
+  std::string format = "openmetrics";  // openmetrics, csv or json
+  std::string file;                    // "-" reads standard input
+};
+
+// `perfwatch export --metric SEL`: stream history out of --data-dir.
+struct ExportCommand {
+  std::string selector;
+  std::string format = "openmetrics";
+  static constexpr int64_t kUnset = INT64_MIN;
+  int64_t from_ms = kUnset;  // unset: `hours` before `to_ms`
+  int64_t to_ms = kUnset;    // unset: now
+  double hours = 24;
+  std::string output = "-";  // "-" writes standard output
+};
+
 struct CommandLine {
+  enum class Command { kServe, kImport, kExport };
+  Command command = Command::kServe;
+  ImportCommand import;
+  ExportCommand export_;
   Config config;
   std::string save_config_path;   // --save-config FILE: write and exit
   bool reset_corrupt_db = false;  // --reset-corrupt-db: move a corrupt database aside

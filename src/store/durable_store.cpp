@@ -6,6 +6,7 @@
 #include "model/event_log.h"
 #include "model/selector.h"
 #include "store/block_codec.h"
+#include "store/merge.h"
 
 namespace perfwatch {
 namespace {
@@ -36,25 +37,6 @@ Result<Labels> ParseLabelsText(const std::string& name, const std::string& label
 std::string UsageText(const char* tier, const RemovedBlocks& r) {
   return std::string(tier) + ": " + std::to_string(r.blocks) + " blocks, " +
          std::to_string(r.points) + " points, " + std::to_string(r.bytes) + " bytes";
-}
-
-// Merges two time-ordered runs; on equal times `mine` wins (the live
-// collector's sample over an imported one).
-template <typename T, typename TimeOf>
-std::vector<T> MergeByTime(std::vector<T> mine, std::vector<T> theirs, TimeOf time_of) {
-  if (theirs.empty()) return mine;
-  std::vector<T> out;
-  out.reserve(mine.size() + theirs.size());
-  size_t i = 0, j = 0;
-  while (i < mine.size() || j < theirs.size()) {
-    if (j == theirs.size() || (i < mine.size() && time_of(mine[i]) <= time_of(theirs[j]))) {
-      if (j < theirs.size() && time_of(theirs[j]) == time_of(mine[i])) ++j;
-      out.push_back(mine[i++]);
-    } else {
-      out.push_back(theirs[j++]);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -537,8 +519,10 @@ Result<std::vector<SeriesPoints>> DurableStore::Query(const std::vector<SeriesId
   TimestampMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
-  Tier tier =
-      ChooseTier(range.step_ms, options_.interval_ms, range.from_ms, now, options_.retention);
+  // Step 0 asks for raw samples, whatever their age.
+  Tier tier = range.step_ms == 0 ? Tier::kRaw
+                                 : ChooseTier(range.step_ms, options_.interval_ms, range.from_ms,
+                                              now, options_.retention);
   std::vector<SeriesPoints> out;
   size_t points = 0;
   std::vector<SeriesId> sorted = ids;

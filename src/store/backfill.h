@@ -1,0 +1,67 @@
+#pragma once
+// Backfill: writes historical samples (perfwatch import) straight into the
+// SQLite blocks of a data directory — raw, 1-minute and 1-hour tiers — and
+// merges with blocks already there, so importing the same file twice or
+// importing over collected history never duplicates a sample.
+//
+// It holds the data directory's lock for its lifetime: while a perfwatch
+// serves the directory, Open refuses with a message saying so, and two
+// writers never meet. Memory is bounded: a series' samples are written when
+// the next series starts or when `flush_samples` are buffered.
+//
+// One thread at a time.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "model/registry.h"
+#include "model/sample.h"
+#include "model/status.h"
+#include "store/block_store.h"
+
+namespace perfwatch {
+
+struct BackfillStats {
+  uint64_t series = 0;
+  uint64_t samples = 0;
+  uint64_t blocks = 0;  // blocks written (raw, minute and hour)
+};
+
+class Backfill {
+ public:
+  static Result<std::unique_ptr<Backfill>> Open(const std::string& data_dir);
+  ~Backfill();
+  Backfill(const Backfill&) = delete;
+  Backfill& operator=(const Backfill&) = delete;
+
+  // Samples of one series may come in any order and in several runs.
+  Status Add(const SeriesKey& key, const MetricMeta* meta, const Sample& sample);
+  // Writes what is buffered. Call once at the end; Add after it is an error.
+  Status Finish();
+  const BackfillStats& stats() const { return stats_; }
+
+ private:
+  struct Lock;
+  Backfill(std::unique_ptr<Lock> lock, std::unique_ptr<BlockStore> db);
+  Status FlushSeries();
+  Status WriteWindow(int64_t durable, TimestampMs window, std::vector<Sample> samples);
+  Status RebuildHours(int64_t durable, TimestampMs day);
+
+  static constexpr int64_t kWindowMs = 3'600'000;   // as DurableStore seals
+  static constexpr int64_t kDayMs = 86'400'000;     // an hour-tier block
+  static constexpr size_t kFlushSamples = 1 << 20;  // bounds memory per series
+
+  std::unique_ptr<Lock> lock_;
+  std::unique_ptr<BlockStore> db_;
+  std::string current_;  // canonical key text of the buffered series
+  SeriesKey key_;
+  MetricMeta meta_;
+  std::vector<Sample> buffer_;
+  std::unordered_set<std::string> seen_;  // keys already counted in stats_.series
+  BackfillStats stats_;
+};
+
+}  // namespace perfwatch
