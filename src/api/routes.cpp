@@ -284,7 +284,6 @@ HttpResponse ApiHandler::Storage(const RequestTarget&) const {
   StorageStats s = options_.storage_stats();
   const char* const names[] = {"raw", "1m", "1h"};
   std::string body = "{\"tiers\":{";
-  uint64_t points = 0;
   for (int i = 0; i < 3; ++i) {
     if (i) body += ',';
     AppendJsonString(body, names[i]);
@@ -295,14 +294,15 @@ HttpResponse ApiHandler::Storage(const RequestTarget&) const {
     body += ",\"bytes\":";
     AppendJsonInt(body, static_cast<int64_t>(s.tiers[i].bytes));
     body += '}';
-    points += s.tiers[i].points;
   }
   body += "},\"file_bytes\":";
   AppendJsonInt(body, static_cast<int64_t>(s.file_bytes));
-  // Everything on disk (database files and WAL) over everything stored.
+  // Everything on disk (database files and WAL) over the raw samples stored.
   body += ",\"bytes_per_sample\":";
   uint64_t disk = s.file_bytes + s.wal_bytes;
-  body += points ? std::to_string(static_cast<double>(disk) / static_cast<double>(points)) : "null";
+  uint64_t samples = s.tiers[0].points;
+  body +=
+      samples ? std::to_string(static_cast<double>(disk) / static_cast<double>(samples)) : "null";
   body += ",\"wal_bytes\":";
   AppendJsonInt(body, static_cast<int64_t>(s.wal_bytes));
   body += ",\"wal_segments\":";
