@@ -11,10 +11,12 @@
 // a fresh SQLite file; BM_FileBytes writes the corpus as raw-tier blocks and
 // BM_FileBytesDay a day of blocks of the corpus' sizes, and both report
 // file_bytes_per_sample: every file on disk divided by the samples stored.
+// BM_MinuteRollups sizes the one-minute tier's blocks.
 
 #include <benchmark/benchmark.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -36,7 +38,7 @@ struct HostSeries {
 
 std::string CorpusPath() {
   const char* env = std::getenv("PERFWATCH_HOST_SERIES");
-  return env != nullptr ? env : PERFWATCH_TEST_DATA "/store/host_series.csv";
+  return env != nullptr && *env != '\0' ? env : PERFWATCH_TEST_DATA "/store/host_series.csv";
 }
 
 // Rows "series,t_ms,value"; the series field holds no commas.
@@ -214,6 +216,52 @@ PW_KIND_BENCH(system_context_switches_total);
 PW_KIND_BENCH(perfwatch_collector_duration_seconds);
 PW_KIND_BENCH(perfwatch_store_bytes);
 PW_KIND_BENCH(perfwatch_resident_memory_bytes);
+
+// One-minute rollups of a series, as the minute tier holds them.
+std::vector<RollupPoint> MinuteRollups(const std::vector<Sample>& samples) {
+  std::vector<RollupPoint> points;
+  for (const Sample& s : samples) {
+    const TimestampMs bucket = s.t_ms / 60'000 * 60'000;
+    if (points.empty() || points.back().t != bucket) {
+      points.push_back({bucket, s.value, s.value, 0, 0, s.value});
+    }
+    RollupPoint& p = points.back();
+    p.min = std::min(p.min, s.value);
+    p.max = std::max(p.max, s.value);
+    p.sum += s.value;
+    ++p.count;
+    p.last = s.value;
+  }
+  return points;
+}
+
+// Arg: points per block. bytes_per_point of the minute tier, and what it
+// adds per raw sample (bytes_per_raw_sample).
+void BM_MinuteRollups(benchmark::State& state) {
+  const auto& host = LoadHostSeries();
+  if (host.empty()) return state.SkipWithError("no host series");
+  const size_t per_block = static_cast<size_t>(state.range(0));
+  double bytes = 0;
+  double points = 0;
+  double raw = 0;
+  for (auto _ : state) {
+    bytes = points = raw = 0;
+    for (const HostSeries& s : host) {
+      const std::vector<RollupPoint> minutes = MinuteRollups(s.samples);
+      const std::span<const RollupPoint> all(minutes);
+      for (size_t i = 0; i < all.size(); i += per_block) {
+        const auto block = all.subspan(i, std::min(per_block, all.size() - i));
+        bytes += static_cast<double>(EncodeRollupBlock(block)->size());
+      }
+      points += static_cast<double>(minutes.size());
+      raw += static_cast<double>(s.samples.size());
+    }
+  }
+  state.counters["points"] = points;
+  state.counters["bytes_per_point"] = bytes / points;
+  state.counters["bytes_per_raw_sample"] = bytes / raw;
+}
+BENCHMARK(BM_MinuteRollups)->Arg(5)->Arg(10)->Arg(60)->Unit(benchmark::kMillisecond);
 
 std::vector<std::string> EncodeAll(size_t window, int level) {
   std::vector<std::string> blocks;

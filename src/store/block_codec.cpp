@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 #include "store/crc32c.h"
@@ -107,13 +108,33 @@ Status Corrupt(std::string_view what) {
   return Status::Internal("corrupt block: " + std::string(what));
 }
 
-// Compressed size at the probe level; how the encoder compares candidates.
-size_t ProbeSize(std::string_view bytes) {
-  std::string buffer(ZSTD_compressBound(bytes.size()), '\0');
-  const size_t n =
-      ZSTD_compress(buffer.data(), buffer.size(), bytes.data(), bytes.size(), kProbeLevel);
-  return ZSTD_isError(n) ? bytes.size() : n;
-}
+// One zstd compression context for all the candidates and the final pass of
+// one block: a context allocates tables each time it is made.
+class Compressor {
+ public:
+  Compressor() : cctx_(ZSTD_createCCtx()) {}
+
+  // Compressed size at the probe level; how the encoder compares candidates.
+  size_t ProbeSize(std::string_view bytes) {
+    const size_t n = Compress(bytes, kProbeLevel);
+    return ZSTD_isError(n) ? bytes.size() : n;
+  }
+  // The compressed bytes of the last Compress (valid until the next call),
+  // or a zstd error code.
+  size_t Compress(std::string_view bytes, int level) {
+    buffer_.resize(ZSTD_compressBound(bytes.size()));
+    return ZSTD_compressCCtx(cctx_.get(), buffer_.data(), buffer_.size(), bytes.data(),
+                             bytes.size(), level);
+  }
+  const std::string& buffer() const { return buffer_; }
+
+ private:
+  struct Free {
+    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+  };
+  std::unique_ptr<ZSTD_CCtx, Free> cctx_;
+  std::string buffer_;
+};
 
 // ---- integer columns. Layout byte (transform, plus kPlanesFlag), divisor,
 // the first value, then the others divided by the divisor, as zigzag
@@ -181,13 +202,13 @@ std::string IntColumnAs(std::span<const int64_t> values, IntTransform transform,
 }
 
 // The layout whose column compresses best.
-std::string IntColumn(std::span<const int64_t> values) {
+std::string IntColumn(std::span<const int64_t> values, Compressor& zstd) {
   std::string best;
   size_t best_size = 0;
   for (bool planes : {false, true}) {
     for (IntTransform t : {IntTransform::kDeltaOfDelta, IntTransform::kDelta, IntTransform::kRaw}) {
       std::string column = IntColumnAs(values, t, planes);
-      const size_t size = ProbeSize(column);
+      const size_t size = zstd.ProbeSize(column);
       if (best.empty() || size < best_size) {
         best = std::move(column);
         best_size = size;
@@ -362,7 +383,7 @@ bool ReadXorColumn(ByteReader& in, size_t n, std::vector<double>* out) {
 // then the values that are not m * 10^E as (index gap, raw bits) pairs; their
 // mantissa slots repeat the previous mantissa. None when more than a quarter
 // of the values would be exceptions.
-std::optional<std::string> DecimalColumn(std::span<const double> values) {
+std::optional<std::string> DecimalColumn(std::span<const double> values, Compressor& zstd) {
   const size_t n = values.size();
   std::vector<std::optional<Decimal>> decimals(n);
   int exponent = std::numeric_limits<int>::max();
@@ -391,7 +412,7 @@ std::optional<std::string> DecimalColumn(std::span<const double> values) {
   if (exceptions.size() > n / 4) return std::nullopt;
   std::string out(1, static_cast<char>(ValueEncoding::kDecimal));
   PutVarint(out, ZigZag(exponent));
-  out += IntColumn(mantissas);
+  out += IntColumn(mantissas, zstd);
   PutVarint(out, exceptions.size());
   size_t next = 0;
   for (size_t i : exceptions) {
@@ -430,19 +451,19 @@ bool ReadDecimalColumn(ByteReader& in, size_t n, std::vector<double>* out) {
 }
 
 void AppendValueColumn(std::span<const double> values, const BlockEncodeOptions& options,
-                       std::string& out) {
+                       Compressor& zstd, std::string& out) {
   const bool try_decimal =
       !options.force_values || *options.force_values == ValueEncoding::kDecimal;
   const bool try_xor = !options.force_values || *options.force_values == ValueEncoding::kXor;
   std::optional<std::string> decimal;
-  if (try_decimal) decimal = DecimalColumn(values);
+  if (try_decimal) decimal = DecimalColumn(values, zstd);
   if (!decimal) {
     out += XorColumn(values);
     return;
   }
   if (try_xor) {
     std::string xor_column = XorColumn(values);
-    if (ProbeSize(xor_column) < ProbeSize(*decimal)) {
+    if (zstd.ProbeSize(xor_column) < zstd.ProbeSize(*decimal)) {
       out += xor_column;
       return;
     }
@@ -472,19 +493,18 @@ uint64_t MaxPayloadBytes(BlockKind kind, uint64_t n) {
                                      : 2 * int_column + 4 * value_column;
 }
 
-std::string Frame(BlockKind kind, size_t count, const std::string& payload, int zstd_level) {
+std::string Frame(BlockKind kind, size_t count, const std::string& payload, int zstd_level,
+                  Compressor& zstd) {
   std::string out;
   out.push_back(static_cast<char>(kBlockVersion));
   out.push_back(static_cast<char>(kind));
   PutVarint(out, count);
-  std::string compressed(ZSTD_compressBound(payload.size()), '\0');
-  const size_t n = ZSTD_compress(compressed.data(), compressed.size(), payload.data(),
-                                 payload.size(), std::clamp(zstd_level, 1, ZSTD_maxCLevel()));
+  const size_t n = zstd.Compress(payload, std::clamp(zstd_level, 1, ZSTD_maxCLevel()));
   const bool use_zstd = !ZSTD_isError(n) && n < payload.size();
   out.push_back(static_cast<char>(use_zstd ? Compression::kZstd : Compression::kNone));
   PutVarint(out, payload.size());
   if (use_zstd) {
-    out.append(compressed.data(), n);
+    out.append(zstd.buffer().data(), n);
   } else {
     out += payload;
   }
@@ -583,9 +603,10 @@ Result<std::string> EncodeSampleBlock(std::span<const Sample> samples,
   if (!StrictlyIncreasing(times)) {
     return Status::InvalidArgument("block samples must be in strictly increasing time order");
   }
-  std::string payload = IntColumn(times);
-  AppendValueColumn(values, options, payload);
-  return Frame(BlockKind::kSamples, samples.size(), payload, options.zstd_level);
+  Compressor zstd;
+  std::string payload = IntColumn(times, zstd);
+  AppendValueColumn(values, options, zstd, payload);
+  return Frame(BlockKind::kSamples, samples.size(), payload, options.zstd_level, zstd);
 }
 
 Result<std::vector<Sample>> DecodeSampleBlock(std::string_view block) {
@@ -623,10 +644,11 @@ Result<std::string> EncodeRollupBlock(std::span<const RollupPoint> points,
   if (!StrictlyIncreasing(times)) {
     return Status::InvalidArgument("rollup points must be in strictly increasing time order");
   }
-  std::string payload = IntColumn(times);
-  payload += IntColumn(counts);
-  for (const auto& c : columns) AppendValueColumn(c, options, payload);
-  return Frame(BlockKind::kRollups, n, payload, options.zstd_level);
+  Compressor zstd;
+  std::string payload = IntColumn(times, zstd);
+  payload += IntColumn(counts, zstd);
+  for (const auto& c : columns) AppendValueColumn(c, options, zstd, payload);
+  return Frame(BlockKind::kRollups, n, payload, options.zstd_level, zstd);
 }
 
 Result<std::vector<RollupPoint>> DecodeRollupBlock(std::string_view block) {

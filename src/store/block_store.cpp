@@ -249,64 +249,71 @@ Result<std::string> BlockStore::QueryText(const char* sql) {
   return out;
 }
 
+Result<std::unique_ptr<BlockStore>> BlockStore::Connect(const std::string& path, int flags,
+                                                        int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<BlockStore> store(new BlockStore(path, db));
+  if (rc != SQLITE_OK) return store->Error(rc, "open");
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  return store;
+}
+
+Result<bool> BlockStore::IsEmptyPerfwatchDb() {
+  Result<std::string> tables = QueryText("SELECT count(*) FROM sqlite_schema");
+  if (!tables.ok()) return tables.status();
+  if (*tables == "0") return true;
+  Result<std::string> id = QueryText("PRAGMA application_id");
+  if (!id.ok()) return id.status();
+  if (*id != std::to_string(kApplicationId)) {
+    return CorruptFile(path_, "not a perfwatch database: application_id " + *id);
+  }
+  return false;
+}
+
 Result<std::unique_ptr<BlockStore>> BlockStore::Open(const std::string& path,
                                                      const BlockStoreOptions& options) {
   std::error_code ec;
   const bool exists = fs::exists(path, ec);
   const uint64_t size = exists ? fs::file_size(path, ec) : 0;
   if (ec) return Status::IOError(path + ": " + ec.message());
-  bool fresh = size == 0;
-  if (!fresh) {
+  bool fresh = true;
+  if (size > 0) {
     if (Status s = CheckFileHeader(path, size); !s.ok()) return s;
     // Checked over a read-only connection, so nothing (not even a WAL
     // checkpoint on close) writes to a file that turns out to be corrupt.
-    Result<std::unique_ptr<BlockStore>> checker = OpenReadOnly(path);
+    Result<std::unique_ptr<BlockStore>> checker =
+        Connect(path, SQLITE_OPEN_READONLY, options.busy_timeout_ms);
     if (!checker.ok()) return checker.status();
+    Result<bool> empty = (*checker)->IsEmptyPerfwatchDb();
+    if (!empty.ok()) return empty.status();
     Result<std::string> check = (*checker)->QueryText("PRAGMA quick_check");
     if (!check.ok()) return check.status();
     if (*check != "ok") return CorruptFile(path, "quick_check: " + *check);
+    fresh = *empty;
   }
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<BlockStore> store(new BlockStore(path, db));
-  if (rc != SQLITE_OK) return store->Error(rc, "open");
-  if (!fresh) {
-    Result<std::string> tables = store->QueryText("SELECT count(*) FROM sqlite_schema");
-    if (!tables.ok()) return tables.status();
-    fresh = *tables == "0";
-  }
-  if (Status s = store->Configure(fresh, options); !s.ok()) return s;
-  if (Status s = store->Prepare(); !s.ok()) return s;
+  Result<std::unique_ptr<BlockStore>> store =
+      Connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, options.busy_timeout_ms);
+  if (!store.ok()) return store.status();
+  if (Status s = (*store)->Configure(fresh, options); !s.ok()) return s;
+  if (Status s = (*store)->Prepare(); !s.ok()) return s;
   return store;
 }
 
 Result<std::unique_ptr<BlockStore>> BlockStore::OpenReadOnly(const std::string& path) {
-  sqlite3* db = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<BlockStore> store(new BlockStore(path, db));
-  if (rc != SQLITE_OK) return store->Error(rc, "open");
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, BlockStoreOptions{}.busy_timeout_ms);
-  Result<std::string> id = store->QueryText("PRAGMA application_id");
-  if (!id.ok()) return id.status();
-  if (*id != std::to_string(kApplicationId)) {
-    Result<std::string> tables = store->QueryText("SELECT count(*) FROM sqlite_schema");
-    if (!tables.ok()) return tables.status();
-    if (*tables != "0") {
-      return CorruptFile(path, "not a perfwatch database: application_id " + *id);
-    }
-    return store;  // empty: Open initialises it; a reader sees no tables yet
-  }
-  if (Status s = store->CheckSchemaVersion(); !s.ok()) return s;
-  if (Status s = store->Prepare(); !s.ok()) return s;
+  Result<std::unique_ptr<BlockStore>> store =
+      Connect(path, SQLITE_OPEN_READONLY, BlockStoreOptions{}.busy_timeout_ms);
+  if (!store.ok()) return store.status();
+  Result<bool> empty = (*store)->IsEmptyPerfwatchDb();
+  if (!empty.ok()) return empty.status();
+  if (*empty) return Status::Unavailable(path + " has no perfwatch tables yet");
+  if (Status s = (*store)->CheckSchemaVersion(); !s.ok()) return s;
+  if (Status s = (*store)->Prepare(); !s.ok()) return s;
   return store;
 }
 
 Status BlockStore::Configure(bool fresh, const BlockStoreOptions& options) {
-  sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, options.busy_timeout_ms);
   if (fresh) {
     // Both take effect only before the first table exists.
     const std::string page_size = "PRAGMA page_size = " + std::to_string(kPageSize);

@@ -96,8 +96,8 @@ class BlockStore {
   // kResetCorruptDbFlag (LooksCorrupt() tells it apart from other errors).
   static Result<std::unique_ptr<BlockStore>> Open(const std::string& path,
                                                   const BlockStoreOptions& options = {});
-  // A reader's connection to a database a writer has created. Every write
-  // fails.
+  // A reader's connection to a database a writer has created (Unavailable
+  // before the writer created its tables). Every write fails.
   static Result<std::unique_ptr<BlockStore>> OpenReadOnly(const std::string& path);
 
   // True for the error Open returns for a corrupt or foreign file.
@@ -155,6 +155,12 @@ class BlockStore {
  private:
   struct Statements;
   BlockStore(std::string path, sqlite3* db);
+  // A connection with SQLite's open `flags`, extended result codes on.
+  static Result<std::unique_ptr<BlockStore>> Connect(const std::string& path, int flags,
+                                                     int busy_timeout_ms);
+  // True for a database without tables; corrupt for one of another
+  // application.
+  Result<bool> IsEmptyPerfwatchDb();
   Status Configure(bool fresh, const BlockStoreOptions& options);
   Status Prepare();
   // The Status for SQLite result code `rc` of `what`, naming the file.

@@ -172,6 +172,19 @@ TEST(BlockCodec, RefusesEmptyAndUnorderedInput) {
   EXPECT_EQ(EncodeSampleBlock(backwards).status().code(), Status::Code::kInvalidArgument);
 }
 
+TEST(BlockFormat, EncodesTheWorkedExampleOfFormatsMd) {
+  const std::vector<Sample> samples = {
+      {1'700'000'000'000, 12.5}, {1'700'000'001'000, 12.5}, {1'700'000'002'000, 13.0}};
+  constexpr char kExpected[] =
+      "\x01\x01\x03\x00\x14"                          // header
+      "\x01\xe8\x07\x80\xa0\xab\xfe\xf9\x62\x02\x02"  // times
+      "\x01\x01"                                      // decimal values, E = -1
+      "\x02\x05\xfa\x01\x31\x02"                      // mantissas
+      "\x00"                                          // no exceptions
+      "\x54\xb4\x68\xe4";                             // crc32c
+  EXPECT_EQ(*EncodeSampleBlock(samples), std::string(kExpected, sizeof(kExpected) - 1));
+}
+
 TEST(BlockCodec, HeaderGivesKindAndCount) {
   const std::string block = *EncodeSampleBlock(Regular(77, [](size_t i) { return i * 1.5; }));
   Result<BlockHeader> header = ReadBlockHeader(block);

@@ -277,6 +277,34 @@ TEST_F(BlockStoreTest, AReaderSeesCommittedBlocksAndCannotWrite) {
             Status::Code::kIOError);
 }
 
+TEST_F(BlockStoreTest, AReaderOfAnEmptyFileWaitsForTheWriter) {
+  WriteFile(path_, "");
+  Result<std::unique_ptr<BlockStore>> reader = BlockStore::OpenReadOnly(path_);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), Status::Code::kUnavailable) << reader.status().ToString();
+  auto writer = OpenStore();
+  EXPECT_TRUE(BlockStore::OpenReadOnly(path_).ok());
+}
+
+TEST_F(BlockStoreTest, MetaValuesAndTheNewestBlockEndSurviveReopen) {
+  {
+    auto store = OpenStore();
+    EXPECT_EQ(*store->GetMeta("sealed_until"), "");
+    EXPECT_EQ(*store->NewestEnd(Tier::kRaw), 0);
+    ASSERT_TRUE(store->PutMeta("sealed_until", "7200000").ok());
+    ASSERT_TRUE(store
+                    ->PutBlocks({{Block(1, Tier::kRaw, 0, 9'000, "a"),
+                                  Block(2, Tier::kRaw, 10'000, 19'000, "b"),
+                                  Block(1, Tier::kMinute, 0, 60'000, "c")}})
+                    .ok());
+  }
+  auto store = OpenStore();
+  EXPECT_EQ(*store->GetMeta("sealed_until"), "7200000");
+  EXPECT_EQ(*store->NewestEnd(Tier::kRaw), 19'000);
+  EXPECT_EQ(*store->NewestEnd(Tier::kMinute), 60'000);
+  EXPECT_EQ(*store->NewestEnd(Tier::kHour), 0);
+}
+
 void ExpectCorruptAndUntouched(const std::string& path, const std::string& bytes) {
   WriteFile(path, bytes);
   Result<std::unique_ptr<BlockStore>> store = BlockStore::Open(path);
