@@ -23,6 +23,7 @@
 
 #include "api/api_server.h"
 #include "api/connection_tracker.h"
+#include "model/event_log.h"
 #include "api/query_params.h"
 #include "api/routes.h"
 #include "api/websocket_hub.h"
@@ -327,7 +328,9 @@ class ApiServer::Impl {
         net_->ioc.run();
         return;
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "perfwatch api: unexpected exception: %s\n", e.what());
+        // A handler bug must not take the server down; it is logged like
+        // every other event and the loop goes on.
+        LogEvent(LogLevel::kError, "api_unexpected_exception", {{"error", e.what()}});
       }
     }
   }
