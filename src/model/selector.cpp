@@ -69,6 +69,7 @@ class Parser {
       st = QuotedString(m.value);
       if (!st.ok()) return st;
       if (m.op == LabelMatcher::Op::kRegexMatch || m.op == LabelMatcher::Op::kRegexNoMatch) {
+        if (Status st = CheckRegex(m.value); !st.ok()) return st;
         try {
           m.regex = std::make_shared<const std::regex>(m.value, std::regex::ECMAScript);
         } catch (const std::regex_error& e) {
@@ -118,6 +119,35 @@ class Parser {
     ++pos_;
     return Status::Ok();
   }
+
+  // Patterns come from users (query parameters), and std::regex has
+  // undefined behaviour on huge repetition or backreference counts and
+  // recursion that grows with the pattern: accept the RE2 subset PromQL
+  // speaks (no backreferences), bounded in size.
+  Status CheckRegex(const std::string& pattern) const {
+    if (pattern.size() > kMaxRegexBytes) {
+      return Error("regular expression longer than " + std::to_string(kMaxRegexBytes) + " bytes");
+    }
+    for (size_t i = 0; i + 1 < pattern.size(); ++i) {
+      if (pattern[i] == '\\') {
+        if (pattern[i + 1] >= '0' && pattern[i + 1] <= '9') {
+          return Error("backreferences are not supported in \"" + pattern + "\"");
+        }
+        ++i;
+      } else if (pattern[i] == '{') {
+        size_t digits = 0;
+        while (i + 1 + digits < pattern.size() &&
+               ((pattern[i + 1 + digits] >= '0' && pattern[i + 1 + digits] <= '9') ||
+                pattern[i + 1 + digits] == ',')) {
+          ++digits;
+        }
+        if (digits > 9) return Error("repetition count too large in \"" + pattern + "\"");
+      }
+    }
+    return Status::Ok();
+  }
+
+  static constexpr size_t kMaxRegexBytes = 512;
 
   std::string_view s_;
   size_t pos_ = 0;

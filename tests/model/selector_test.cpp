@@ -45,6 +45,16 @@ TEST(SeriesSelector, SelectsByNameMatcherAcrossMetrics) {
   EXPECT_EQ(s->Select(reg), std::vector<SeriesId>{a});
 }
 
+TEST(SeriesSelector, RefusesRegexesOutsideThePromqlSubset) {
+  for (const char* bad :
+       {R"(m{a=~"(x)\\1"})", R"(m{a=~"\\66666666666666666666"})", R"(m{a=~"x{99999999999}"})"}) {
+    auto s = SeriesSelector::Parse(bad);
+    EXPECT_FALSE(s.ok()) << bad;
+  }
+  EXPECT_FALSE(SeriesSelector::Parse("m{a=~\"" + std::string(600, 'x') + "\"}").ok());
+  EXPECT_TRUE(SeriesSelector::Parse(R"(m{a=~"x{2,3}\\.y"})").ok());
+}
+
 TEST(SeriesSelector, RejectsGarbageNamingTheOffset) {
   for (const char* bad : {"", "m{", "m{a}", "m{a=1}", "m{a=\"1\"", "m{a=~\"(\"}", "m}", "{a=\"1\"}",
                           "m{a=\"1\" b=\"2\"}"}) {
