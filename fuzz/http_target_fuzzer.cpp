@@ -27,8 +27,8 @@ struct World {
   SeriesRegistry registry;
   // Small chunks and a low point limit, so queries cross sealed chunks and
   // hit the limit.
-  MemStore store{MemStoreOptions{.retention_ms = 3'600'000, .chunk_samples = 16,
-                                 .max_points_per_query = 200}};
+  MemStore store{
+      MemStoreOptions{.retention_ms = 3'600'000, .chunk_samples = 16, .max_points_per_query = 200}};
   ApiHandler handler{registry, store, ApiOptions{}, [] { return kNow; }};
 
   World() {

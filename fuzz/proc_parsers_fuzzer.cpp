@@ -109,12 +109,12 @@ void ProcessName(std::string_view text) {
 
 using Parser = void (*)(std::string_view);
 constexpr Parser kParsers[] = {
-    ProcStat,  // 0: /proc/stat
-    Meminfo,   // 1: /proc/meminfo
-    Loadavg,   // 2: /proc/loadavg
-    Uptime,    // 3: /proc/uptime
-    PidStat,   // 4: /proc/PID/stat
-    Mounts,    // 5: /proc/PID/mounts
+    ProcStat,      // 0: /proc/stat
+    Meminfo,       // 1: /proc/meminfo
+    Loadavg,       // 2: /proc/loadavg
+    Uptime,        // 3: /proc/uptime
+    PidStat,       // 4: /proc/PID/stat
+    Mounts,        // 5: /proc/PID/mounts
     Diskstats,     // 6: /proc/diskstats
     NetDev,        // 7: /proc/net/dev
     Tcp,           // 8: /proc/net/tcp, tcp6

@@ -25,9 +25,8 @@ std::string Encode(std::string_view text, bool keep_slash) {
   std::string out;
   for (char c : text) {
     const unsigned char u = static_cast<unsigned char>(c);
-    const bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
-                       (u >= '0' && u <= '9') || u == '-' || u == '.' || u == '_' || u == '~' ||
-                       (keep_slash && u == '/');
+    const bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                       u == '-' || u == '.' || u == '_' || u == '~' || (keep_slash && u == '/');
     if (plain) {
       out += c;
     } else {

@@ -23,11 +23,11 @@
 
 #include "api/api_server.h"
 #include "api/connection_tracker.h"
-#include "model/event_log.h"
 #include "api/query_params.h"
 #include "api/routes.h"
 #include "api/websocket_hub.h"
 #include "api/websocket_session.h"
+#include "model/event_log.h"
 
 namespace perfwatch {
 namespace {
