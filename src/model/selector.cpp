@@ -1,5 +1,7 @@
 #include "model/selector.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 
 namespace perfwatch {
@@ -70,11 +72,14 @@ class Parser {
       if (!st.ok()) return st;
       if (m.op == LabelMatcher::Op::kRegexMatch || m.op == LabelMatcher::Op::kRegexNoMatch) {
         if (Status st = CheckRegex(m.value); !st.ok()) return st;
-        try {
-          m.regex = std::make_shared<const std::regex>(m.value, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-          return Error("invalid regular expression \"" + m.value + "\"");
+        re2::RE2::Options options;
+        options.set_log_errors(false);
+        options.set_max_mem(1 << 20);  // bounds the compiled program, too
+        auto re = std::make_shared<const re2::RE2>(m.value, options);
+        if (!re->ok()) {
+          return Error("invalid regular expression \"" + m.value + "\": " + re->error());
         }
+        m.regex = std::move(re);
       }
       out.push_back(std::move(m));
       SkipSpace();
@@ -120,10 +125,9 @@ class Parser {
     return Status::Ok();
   }
 
-  // Patterns come from users (query parameters), and std::regex has
-  // undefined behaviour on huge repetition or backreference counts and
-  // recursion that grows with the pattern: accept the RE2 subset PromQL
-  // speaks (no backreferences), bounded in size.
+  // Patterns come from users (query parameters): keep them to PromQL's RE2
+  // subset (no backreferences), small counts and a bounded size, with a
+  // clear message where RE2 alone would give a terse one.
   Status CheckRegex(const std::string& pattern) const {
     if (pattern.size() > kMaxRegexBytes) {
       return Error("regular expression longer than " + std::to_string(kMaxRegexBytes) + " bytes");
@@ -162,9 +166,9 @@ bool LabelMatcher::Matches(std::string_view v) const {
     case Op::kNotEqual:
       return v != value;
     case Op::kRegexMatch:
-      return std::regex_match(v.begin(), v.end(), *regex);
+      return re2::RE2::FullMatch(v, *regex);
     case Op::kRegexNoMatch:
-      return !std::regex_match(v.begin(), v.end(), *regex);
+      return !re2::RE2::FullMatch(v, *regex);
   }
   return false;
 }

@@ -1,17 +1,23 @@
 #pragma once
 // SeriesSelector: a metric name with optional label matchers, as Prometheus
 // writes them: system_cpu_usage_percent{cpu="0"}, up{job=~"node|api"},
-// {__name__=~"system_disk_.*"}. Regular expressions are fully anchored, as in
-// PromQL. Immutable after Parse; safe to share across threads.
+// {__name__=~"system_disk_.*"}. Regular expressions are RE2's syntax, fully
+// anchored, as in PromQL; RE2 matches in time linear in the input, so a
+// pattern sent in a query can never tie up a server thread (std::regex
+// backtracks exponentially on patterns such as "s*******").
+// Immutable after Parse; safe to share across threads.
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "model/registry.h"
 #include "model/status.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace perfwatch {
 
@@ -20,7 +26,7 @@ struct LabelMatcher {
   std::string name;
   Op op = Op::kEqual;
   std::string value;
-  std::shared_ptr<const std::regex> regex;  // set for the regex ops
+  std::shared_ptr<const re2::RE2> regex;  // set for the regex ops
 
   bool Matches(std::string_view label_value) const;
 };
