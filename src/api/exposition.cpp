@@ -50,18 +50,6 @@ void AppendLabels(std::string& out, const Labels& labels) {
 
 }  // namespace
 
-void AppendPrometheusValue(std::string& out, double value) {
-  if (std::isnan(value)) {
-    out += "NaN";
-  } else if (std::isinf(value)) {
-    out += value > 0 ? "+Inf" : "-Inf";
-  } else {
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-    out.append(buf, end);
-  }
-}
-
 void AppendEscapedHelp(std::string& out, std::string_view help) {
   for (char c : help) {
     if (c == '\\') {
@@ -95,7 +83,7 @@ std::string RenderExposition(const Tick& tick) {
     out += name;
     AppendLabels(out, row.key->labels);
     out += ' ';
-    AppendPrometheusValue(out, row.value);
+    AppendPrometheusFloat(out, row.value);
     out += '\n';
   }
   return out;

@@ -20,10 +20,6 @@ inline constexpr std::string_view kExpositionContentType =
 
 std::string RenderExposition(const Tick& tick);
 
-// Sample value as Prometheus parses it: shortest round-trip decimal, NaN,
-// +Inf or -Inf.
-void AppendPrometheusValue(std::string& out, double value);
-
 // HELP text escaping: backslash and newline (quotes stay as they are).
 void AppendEscapedHelp(std::string& out, std::string_view help);
 

@@ -48,7 +48,7 @@ class CsvWriter final : public HistoryWriter {
     auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), sample.t_ms);
     out.append(buf, end);
     out += ',';
-    AppendPromFloat(out, sample.value);
+    AppendPrometheusFloat(out, sample.value);
     out += '\n';
     text_.MaybeFlush();
     return Status::Ok();

@@ -53,7 +53,7 @@ void AppendJsonText(std::string& out, std::string_view text) {
 void AppendJsonValue(std::string& out, double value) {
   if (!std::isfinite(value)) {
     out += '"';
-    AppendPromFloat(out, value);
+    AppendPrometheusFloat(out, value);
     out += '"';
   } else if (value == 0 && std::signbit(value)) {
     out += "-0.0";

@@ -42,7 +42,7 @@ class OpenMetricsWriter final : public HistoryWriter {
       family_pending_ = false;
     }
     out += prefix_;
-    AppendPromFloat(out, sample.value);
+    AppendPrometheusFloat(out, sample.value);
     out += ' ';
     AppendMsAsSeconds(out, sample.t_ms);
     out += '\n';

@@ -154,18 +154,6 @@ bool ParsePromFloat(std::string_view text, double* value) {
   return true;
 }
 
-void AppendPromFloat(std::string& out, double value) {
-  if (std::isnan(value)) {
-    out += "NaN";
-  } else if (std::isinf(value)) {
-    out += value > 0 ? "+Inf" : "-Inf";
-  } else {
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-    out.append(buf, end);
-  }
-}
-
 bool ParseSecondsAsMs(std::string_view text, TimestampMs* ms) {
   double seconds = 0;
   if (!ParsePromFloat(text, &seconds) || !std::isfinite(seconds)) return false;

@@ -26,9 +26,6 @@ Status ParseLabelSet(std::string_view text, size_t* pos, Labels* labels);
 // with an optional sign, "Inf"/"Infinity" with an optional sign and "NaN"
 // in any case; no hex, no '_'. Underflow gives ±0, overflow is an error.
 bool ParsePromFloat(std::string_view text, double* value);
-// Shortest text that reads back to the same double; NaN, +Inf and -Inf as
-// OpenMetrics spells them; -0.0 as "-0".
-void AppendPromFloat(std::string& out, double value);
 
 // An OpenMetrics timestamp (seconds, a float) as milliseconds, rounded to
 // the nearest; false for NaN, ±Inf or beyond the int64 range.

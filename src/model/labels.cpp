@@ -1,6 +1,8 @@
 #include "model/labels.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 
 namespace perfwatch {
 namespace {
@@ -72,6 +74,18 @@ void AppendEscapedLabelValue(std::string& out, std::string_view value) {
       default:
         out += c;
     }
+  }
+}
+
+void AppendPrometheusFloat(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+  } else {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+    out.append(buf, end);
   }
 }
 

@@ -58,4 +58,8 @@ class Labels {
 // Escapes a label value for the Prometheus text format.
 void AppendEscapedLabelValue(std::string& out, std::string_view value);
 
+// A sample value as the Prometheus and OpenMetrics text formats spell it:
+// the shortest decimal that reads back to the same double, NaN, +Inf, -Inf.
+void AppendPrometheusFloat(std::string& out, double value);
+
 }  // namespace perfwatch

@@ -9,15 +9,6 @@
 #include "store/wal_format.h"
 
 namespace perfwatch {
-namespace {
-
-TimestampMs AlignDownTo(TimestampMs t, int64_t width) {
-  TimestampMs r = t % width;
-  return r < 0 ? t - r - width : t - r;
-}
-
-}  // namespace
-
 struct Backfill::Lock {
   wal::DirLock lock;
 };
@@ -81,12 +72,12 @@ Status Backfill::FlushSeries() {
   std::vector<TimestampMs> days;
   size_t i = 0;
   while (i < unique.size()) {
-    TimestampMs window = AlignDownTo(unique[i].t_ms, kWindowMs);
+    TimestampMs window = AlignDown(unique[i].t_ms, kWindowMs);
     size_t j = i;
     while (j < unique.size() && unique[j].t_ms < window + kWindowMs) ++j;
     std::vector<Sample> part(unique.begin() + i, unique.begin() + j);
     if (Status st = WriteWindow(*durable, window, std::move(part)); !st.ok()) return st;
-    TimestampMs day = AlignDownTo(window, kDayMs);
+    TimestampMs day = AlignDown(window, kDayMs);
     if (days.empty() || days.back() != day) days.push_back(day);
     i = j;
   }

@@ -7,6 +7,7 @@
 #include "model/selector.h"
 #include "store/block_codec.h"
 #include "store/merge.h"
+#include "store/rollup.h"
 
 namespace perfwatch {
 namespace {
@@ -15,11 +16,6 @@ constexpr size_t kMaxQueuedJobs = 4;
 constexpr std::string_view kSealedUntilKey =
     "sealed_until_ms";  // a full disk must not grow memory without bound
 constexpr std::chrono::seconds kRetryAfter{10};
-
-TimestampMs AlignDownTo(TimestampMs t, int64_t width) {
-  TimestampMs r = t % width;
-  return r < 0 ? t - r - width : t - r;
-}
 
 std::string KeyText(const SeriesKey& key) { return key.name + key.labels.ToString(); }
 
@@ -157,7 +153,7 @@ Status DurableStore::LoadSeries() {
   sealed_until_ = sealed->empty() ? 0 : std::stoll(*sealed);
   // The partial day of hour points was rewritten at each seal: it seeds the
   // pending hours so the day block keeps growing instead of restarting.
-  TimestampMs day = AlignDownTo(sealed_until_, options_.hour_block_ms);
+  TimestampMs day = AlignDown(sealed_until_, options_.hour_block_ms);
   for (const StoredSeries& s : *stored) {
     Result<std::vector<BlockRef>> blocks = writer_db_->Blocks(s.id, Tier::kHour, day, day);
     if (!blocks.ok()) return blocks.status();
@@ -229,12 +225,12 @@ Status DurableStore::Commit(const Tick& tick) {
 // starts a new WAL segment so the old ones can go once the job is written.
 void DurableStore::MaybeSeal(TimestampMs t) {
   const int64_t w = options_.raw_window_ms;
-  if (window_end_ == 0) window_end_ = std::max(sealed_until_, AlignDownTo(t, w) + w);
+  if (window_end_ == 0) window_end_ = std::max(sealed_until_, AlignDown(t, w) + w);
   if (t < window_end_) return;
   auto job = std::make_unique<SealJob>();
   job->window_end = window_end_;
   job->window_start = window_end_ - w;
-  job->day_start = AlignDownTo(job->window_start, options_.hour_block_ms);
+  job->day_start = AlignDown(job->window_start, options_.hour_block_ms);
   minute_.Flush(job->window_end);
   hour_.Flush(job->window_end);
   QueryRange range{job->window_start, job->window_end - 1, 0, Aggregation::kLast};
@@ -267,7 +263,7 @@ void DurableStore::MaybeSeal(TimestampMs t) {
     jobs_.erase(jobs_.begin() + 1);
   }
   jobs_.push_back(std::move(job));
-  window_end_ = AlignDownTo(t, w) + w;
+  window_end_ = AlignDown(t, w) + w;
   wake_.notify_all();
 }
 
@@ -370,7 +366,7 @@ void DurableStore::WriterLoop() {
       errors_.fetch_add(1);
     }
     lock.lock();
-    TimestampMs hour_boundary = AlignDownTo(sealed_until_, options_.hour_block_ms);
+    TimestampMs hour_boundary = AlignDown(sealed_until_, options_.hour_block_ms);
     for (auto& [id, points] : pending_->minutes) {
       std::erase_if(points, [&](const RollupPoint& p) { return p.t < sealed_until_; });
     }

@@ -18,7 +18,7 @@ size_t Count(const std::string& text, const std::string& needle) {
 
 std::string Value(double v) {
   std::string out;
-  AppendPrometheusValue(out, v);
+  AppendPrometheusFloat(out, v);
   return out;
 }
 

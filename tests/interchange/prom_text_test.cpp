@@ -87,7 +87,7 @@ TEST(ParsePromFloat, AcceptsWhatGoParseFloatAcceptsAndPromtoolAllows) {
 TEST(AppendPromFloat, WritesShortestRoundTripTextAndOpenMetricsSpecials) {
   auto text = [](double v) {
     std::string out;
-    AppendPromFloat(out, v);
+    AppendPrometheusFloat(out, v);
     return out;
   };
   EXPECT_EQ(text(0.1), "0.1");
