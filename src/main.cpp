@@ -72,6 +72,7 @@ DurableStoreOptions ToStoreOptions(const Config& c, bool reset_corrupt_db) {
   o.retention.minute.max_age_ms = c.retention.minute_ms;
   o.retention.hour.max_age_ms = c.retention.hour_ms;
   o.retention.max_disk_bytes = c.retention.max_disk_bytes;
+  o.blocks.window_ms = c.storage.block_duration_ms;
   o.reset_corrupt_db = reset_corrupt_db;
   return o;
 }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/fields.h"
+#include "model/duration.h"
 
 namespace perfwatch {
 namespace {
@@ -106,6 +107,12 @@ Status Validate(const Config& c) {
   if (c.server.host.empty()) return Status::InvalidArgument("server.host: must not be empty");
   if (c.collect.interval_ms > c.storage.memory_retention_ms) {
     return Status::InvalidArgument("collect.interval: longer than storage.memory_retention");
+  }
+  constexpr int64_t kDayMs = 86'400'000;
+  if (c.storage.block_duration_ms % 60'000 != 0 || kDayMs % c.storage.block_duration_ms != 0) {
+    return Status::InvalidArgument(
+        "storage.block_duration: must be a whole number of minutes that divides 24h, got " +
+        FormatDuration(c.storage.block_duration_ms));
   }
   return Status::Ok();
 }

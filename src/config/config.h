@@ -54,6 +54,11 @@ struct StorageConfig {
   // "off" (the kernel decides), or a period such as "1s": a kill -9 or power
   // loss costs at most that much history.
   std::string wal_fsync = "1s";
+  // Sealed history is cut into blocks this long (raw and 1-minute tiers),
+  // like Prometheus's block duration. A whole number of minutes dividing
+  // 24 h; longer blocks compress better but keep more in memory and in the
+  // WAL. Only a new database takes it; an existing one keeps its own.
+  int64_t block_duration_ms = 2 * 3600 * 1000;
 };
 
 // How long each tier of history on disk is kept, and the total disk budget

@@ -199,6 +199,9 @@ std::vector<ConfigField> BindFields(Config& c) {
                                  c.storage.max_series, 100, 10'000'000));
   f.push_back(FsyncField("storage.wal_fsync", "WAL flush policy: always, off or a period",
                          c.storage.wal_fsync));
+  f.push_back(DurationField("storage.block_duration",
+                            "length of a sealed block of history (new databases)",
+                            c.storage.block_duration_ms, 60'000));
   f.push_back(DurationField("retention.raw", "keep raw samples on disk for", c.retention.raw_ms,
                             3'600'000));
   f.push_back(DurationField("retention.minute", "keep 1-minute points for", c.retention.minute_ms,

@@ -13,12 +13,13 @@ struct Backfill::Lock {
   wal::DirLock lock;
 };
 
-Backfill::Backfill(std::unique_ptr<Lock> lock, std::unique_ptr<BlockStore> db)
-    : lock_(std::move(lock)), db_(std::move(db)) {}
+Backfill::Backfill(std::unique_ptr<Lock> lock, std::unique_ptr<BlockStore> db, BlockLayout layout)
+    : lock_(std::move(lock)), db_(std::move(db)), layout_(layout) {}
 
 Backfill::~Backfill() = default;
 
-Result<std::unique_ptr<Backfill>> Backfill::Open(const std::string& data_dir) {
+Result<std::unique_ptr<Backfill>> Backfill::Open(const std::string& data_dir,
+                                                 const BlockLayout& layout) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir + "/wal", ec);
   if (ec) return Status::IOError("cannot create " + data_dir + "/wal: " + ec.message());
@@ -31,8 +32,10 @@ Result<std::unique_ptr<Backfill>> Backfill::Open(const std::string& data_dir) {
   }
   Result<std::unique_ptr<BlockStore>> db = BlockStore::Open(data_dir + "/perfwatch.db");
   if (!db.ok()) return db.status();
+  Result<BlockLayout> used = LoadOrRecordLayout(**db, layout);
+  if (!used.ok()) return used.status();
   auto held = std::make_unique<Lock>(Lock{std::move(*lock)});
-  return std::unique_ptr<Backfill>(new Backfill(std::move(held), std::move(*db)));
+  return std::unique_ptr<Backfill>(new Backfill(std::move(held), std::move(*db), *used));
 }
 
 Status Backfill::Add(const SeriesKey& key, const MetricMeta* meta, const Sample& sample) {
@@ -72,12 +75,12 @@ Status Backfill::FlushSeries() {
   std::vector<TimestampMs> days;
   size_t i = 0;
   while (i < unique.size()) {
-    TimestampMs window = AlignDown(unique[i].t_ms, kWindowMs);
+    TimestampMs window = AlignDown(unique[i].t_ms, layout_.window_ms);
     size_t j = i;
-    while (j < unique.size() && unique[j].t_ms < window + kWindowMs) ++j;
+    while (j < unique.size() && unique[j].t_ms < window + layout_.window_ms) ++j;
     std::vector<Sample> part(unique.begin() + i, unique.begin() + j);
     if (Status st = WriteWindow(*durable, window, std::move(part)); !st.ok()) return st;
-    TimestampMs day = AlignDown(window, kDayMs);
+    TimestampMs day = AlignDown(window, layout_.hour_block_ms);
     if (days.empty() || days.back() != day) days.push_back(day);
     i = j;
   }
@@ -117,11 +120,12 @@ Status Backfill::WriteWindow(int64_t durable, TimestampMs window, std::vector<Sa
 
 // The day's hour block, recomputed from its minute blocks.
 Status Backfill::RebuildHours(int64_t durable, TimestampMs day) {
-  Result<std::vector<BlockRef>> refs = db_->Blocks(durable, Tier::kMinute, day, day + kDayMs - 1);
+  Result<std::vector<BlockRef>> refs =
+      db_->Blocks(durable, Tier::kMinute, day, day + layout_.hour_block_ms - 1);
   if (!refs.ok()) return refs.status();
   std::vector<RollupPoint> minutes;
   for (const BlockRef& b : *refs) {
-    if (b.start_ms < day || b.start_ms >= day + kDayMs) continue;
+    if (b.start_ms < day || b.start_ms >= day + layout_.hour_block_ms) continue;
     Result<std::vector<RollupPoint>> points = DecodeRollupBlock(b.data);
     if (!points.ok()) return points.status();
     minutes.insert(minutes.end(), points->begin(), points->end());

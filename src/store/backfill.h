@@ -32,7 +32,9 @@ struct BackfillStats {
 
 class Backfill {
  public:
-  static Result<std::unique_ptr<Backfill>> Open(const std::string& data_dir);
+  // Blocks follow the database's layout; `layout` is recorded for a new one.
+  static Result<std::unique_ptr<Backfill>> Open(const std::string& data_dir,
+                                                const BlockLayout& layout = {});
   ~Backfill();
   Backfill(const Backfill&) = delete;
   Backfill& operator=(const Backfill&) = delete;
@@ -45,18 +47,17 @@ class Backfill {
 
  private:
   struct Lock;
-  Backfill(std::unique_ptr<Lock> lock, std::unique_ptr<BlockStore> db);
+  Backfill(std::unique_ptr<Lock> lock, std::unique_ptr<BlockStore> db, BlockLayout layout);
   Status FlushSeries();
   Status WriteWindow(int64_t durable, TimestampMs window, std::vector<Sample> samples);
   Status RebuildHours(int64_t durable, TimestampMs day);
 
-  static constexpr int64_t kWindowMs = 3'600'000;   // as DurableStore seals
-  static constexpr int64_t kDayMs = 86'400'000;     // an hour-tier block
   static constexpr size_t kFlushSamples = 1 << 20;  // bounds memory per series
 
   std::unique_ptr<Lock> lock_;
   std::unique_ptr<BlockStore> db_;
-  std::string current_;  // canonical key text of the buffered series
+  const BlockLayout layout_;  // as DurableStore seals
+  std::string current_;       // canonical key text of the buffered series
   SeriesKey key_;
   MetricMeta meta_;
   std::vector<Sample> buffer_;

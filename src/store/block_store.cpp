@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +52,6 @@ CREATE TABLE IF NOT EXISTS blocks(
   data BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS blocks_by_key ON blocks(series_id, tier, start_ms);
-CREATE INDEX IF NOT EXISTS blocks_by_age ON blocks(tier, end_ms);
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
@@ -195,8 +195,7 @@ struct BlockStore::Statements {
   StmtPtr put_block;
   StmtPtr blocks;
   StmtPtr usage;
-  StmtPtr delete_older;
-  StmtPtr oldest;
+  StmtPtr list_blocks;
   StmtPtr delete_block;
 };
 
@@ -376,13 +375,11 @@ Status BlockStore::Prepare() {
       {&stmts_->usage,
        "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(length(data)), 0) FROM blocks "
        "WHERE tier = ?1"},
-      {&stmts_->delete_older,
-       "DELETE FROM blocks WHERE tier = ?1 AND end_ms < ?2 RETURNING count, length(data)"},
-      {&stmts_->oldest,
-       "SELECT series_id, start_ms, count, length(data) FROM blocks WHERE tier = ?1 "
-       "ORDER BY end_ms, series_id"},
+      {&stmts_->list_blocks,
+       "SELECT series_id, tier, start_ms, end_ms, count, length(data) FROM blocks"},
       {&stmts_->delete_block,
-       "DELETE FROM blocks WHERE series_id = ?1 AND tier = ?2 AND start_ms = ?3"},
+       "DELETE FROM blocks WHERE series_id = ?1 AND tier = ?2 AND start_ms = ?3 "
+       "RETURNING count, length(data)"},
   };
   for (const auto& [stmt, text] : sql) {
     sqlite3_stmt* raw = nullptr;
@@ -558,59 +555,41 @@ Status BlockStore::PutMeta(std::string_view key, std::string_view value) {
   return rc == SQLITE_DONE ? Status::Ok() : Error(rc, "write meta");
 }
 
-Result<RemovedBlocks> BlockStore::DeleteOlderThan(Tier tier, TimestampMs before_ms) {
-  sqlite3_stmt* stmt = stmts_->delete_older.get();
-  RemovedBlocks removed;
-  Status s = Transact("delete old blocks", [&] {
-    ScopedReset reset(stmt);
-    sqlite3_bind_int(stmt, 1, static_cast<int>(tier));
-    sqlite3_bind_int64(stmt, 2, before_ms);
-    int rc = SQLITE_OK;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      ++removed.blocks;
-      removed.points += static_cast<uint64_t>(sqlite3_column_int64(stmt, 0));
-      removed.bytes += static_cast<uint64_t>(sqlite3_column_int64(stmt, 1));
-    }
-    return rc == SQLITE_DONE ? Status::Ok() : Error(rc, "delete old blocks");
-  });
-  if (!s.ok()) return s;
-  return removed;
+Result<std::vector<BlockInfo>> BlockStore::ListBlocks() {
+  sqlite3_stmt* stmt = stmts_->list_blocks.get();
+  ScopedReset reset(stmt);
+  std::vector<BlockInfo> out;
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    BlockInfo b;
+    b.series = sqlite3_column_int64(stmt, 0);
+    b.tier = static_cast<Tier>(sqlite3_column_int(stmt, 1));
+    b.start_ms = sqlite3_column_int64(stmt, 2);
+    b.end_ms = sqlite3_column_int64(stmt, 3);
+    b.samples = static_cast<uint64_t>(sqlite3_column_int64(stmt, 4));
+    b.bytes = static_cast<uint64_t>(sqlite3_column_int64(stmt, 5));
+    out.push_back(b);
+  }
+  if (rc != SQLITE_DONE) return Error(rc, "list blocks");
+  return out;
 }
 
-Result<RemovedBlocks> BlockStore::DeleteOldestUntil(Tier tier, uint64_t max_bytes) {
+Result<RemovedBlocks> BlockStore::DeleteBlocks(std::span<const BlockInfo> blocks) {
   RemovedBlocks removed;
-  Status s = Transact("delete oldest blocks", [&]() -> Status {
-    Result<TierUsage> usage = Usage(tier);
-    if (!usage.ok()) return usage.status();
-    struct Key {
-      int64_t series_id;
-      TimestampMs start_ms;
-    };
-    std::vector<Key> doomed;
-    {
-      sqlite3_stmt* oldest = stmts_->oldest.get();
-      ScopedReset reset(oldest);
-      sqlite3_bind_int(oldest, 1, static_cast<int>(tier));
-      int rc = SQLITE_OK;
-      while (usage->bytes - removed.bytes > max_bytes &&
-             (rc = sqlite3_step(oldest)) == SQLITE_ROW) {
-        doomed.push_back({sqlite3_column_int64(oldest, 0), sqlite3_column_int64(oldest, 1)});
-        ++removed.blocks;
-        removed.points += static_cast<uint64_t>(sqlite3_column_int64(oldest, 2));
-        removed.bytes += static_cast<uint64_t>(sqlite3_column_int64(oldest, 3));
-      }
-      if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return Error(rc, "delete oldest blocks");
-      }
-    }
+  Status s = Transact("delete blocks", [&]() -> Status {
     sqlite3_stmt* del = stmts_->delete_block.get();
-    for (const Key& key : doomed) {
+    for (const BlockInfo& b : blocks) {
       ScopedReset reset(del);
-      sqlite3_bind_int64(del, 1, key.series_id);
-      sqlite3_bind_int(del, 2, static_cast<int>(tier));
-      sqlite3_bind_int64(del, 3, key.start_ms);
-      const int rc = sqlite3_step(del);
-      if (rc != SQLITE_DONE) return Error(rc, "delete oldest blocks");
+      sqlite3_bind_int64(del, 1, b.series);
+      sqlite3_bind_int(del, 2, static_cast<int>(b.tier));
+      sqlite3_bind_int64(del, 3, b.start_ms);
+      int rc = SQLITE_OK;
+      while ((rc = sqlite3_step(del)) == SQLITE_ROW) {
+        ++removed.blocks;
+        removed.points += static_cast<uint64_t>(sqlite3_column_int64(del, 0));
+        removed.bytes += static_cast<uint64_t>(sqlite3_column_int64(del, 1));
+      }
+      if (rc != SQLITE_DONE) return Error(rc, "delete blocks");
     }
     return Status::Ok();
   });
@@ -676,6 +655,33 @@ Result<std::string> BlockStore::MoveAside(const std::string& path) {
     }
   }
   return aside;
+}
+
+Result<BlockLayout> LoadOrRecordLayout(BlockStore& db, const BlockLayout& wanted) {
+  Result<std::string> window = db.GetMeta("block_window_ms");
+  if (!window.ok()) return window.status();
+  Result<std::string> day = db.GetMeta("hour_block_ms");
+  if (!day.ok()) return day.status();
+  if (window->empty() || day->empty()) {
+    if (Status s = ValidateBlockLayout(wanted); !s.ok()) return s;
+    if (Status s = db.PutMeta("block_window_ms", std::to_string(wanted.window_ms)); !s.ok()) {
+      return s;
+    }
+    if (Status s = db.PutMeta("hour_block_ms", std::to_string(wanted.hour_block_ms)); !s.ok()) {
+      return s;
+    }
+    return wanted;
+  }
+  BlockLayout stored;
+  const auto parse = [](const std::string& text, int64_t* out) {
+    const char* end = text.data() + text.size();
+    return std::from_chars(text.data(), end, *out).ptr == end;
+  };
+  if (!parse(*window, &stored.window_ms) || !parse(*day, &stored.hour_block_ms) ||
+      !ValidateBlockLayout(stored).ok()) {
+    return CorruptFile(db.path(), "block layout " + *window + "/" + *day);
+  }
+  return stored;
 }
 
 }  // namespace perfwatch

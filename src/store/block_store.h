@@ -27,6 +27,7 @@
 #include "model/sample.h"
 #include "model/status.h"
 #include "store/block_codec.h"
+#include "store/retention.h"
 #include "store/tiers.h"
 
 struct sqlite3;
@@ -135,11 +136,12 @@ class BlockStore {
   // Small named values of the store's own (meta table): "" when unset.
   Result<std::string> GetMeta(std::string_view key);
   Status PutMeta(std::string_view key, std::string_view value);
-  // Deletes the tier's blocks whose last point is before `before_ms`.
-  Result<RemovedBlocks> DeleteOlderThan(Tier tier, TimestampMs before_ms);
-  // Deletes the tier's blocks, oldest last point first, until its encoded
-  // bytes (TierUsage::bytes) are at most `max_bytes`.
-  Result<RemovedBlocks> DeleteOldestUntil(Tier tier, uint64_t max_bytes);
+  // Every block's key, extent and size, without its bytes (retention plans
+  // from these; store/retention.h).
+  Result<std::vector<BlockInfo>> ListBlocks();
+  // Deletes the blocks with these keys (series, tier, start_ms) in one
+  // transaction: all or none. Keys that are not stored are skipped.
+  Result<RemovedBlocks> DeleteBlocks(std::span<const BlockInfo> blocks);
 
   // Gives the pages that deletions freed back to the file system
   // (incremental_vacuum, then a truncating WAL checkpoint).
@@ -175,5 +177,10 @@ class BlockStore {
   sqlite3* db_;  // owned
   std::unique_ptr<Statements> stmts_;
 };
+
+// The block layout `db` was created with (meta keys block_window_ms and
+// hour_block_ms), recording `wanted` in a database that has none yet. A
+// stored layout that ValidateBlockLayout refuses is reported as corrupt.
+Result<BlockLayout> LoadOrRecordLayout(BlockStore& db, const BlockLayout& wanted);
 
 }  // namespace perfwatch

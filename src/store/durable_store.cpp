@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "model/duration.h"
 #include "model/event_log.h"
 #include "model/selector.h"
 #include "store/block_codec.h"
 #include "store/merge.h"
+#include "store/retention.h"
 #include "store/rollup.h"
 
 namespace perfwatch {
@@ -28,11 +30,6 @@ Result<Labels> ParseLabelsText(const std::string& name, const std::string& label
   std::vector<Label> out;
   for (const LabelMatcher& m : sel->matchers()) out.push_back({m.name, m.value});
   return Labels::Make(std::move(out));
-}
-
-std::string UsageText(const char* tier, const RemovedBlocks& r) {
-  return std::string(tier) + ": " + std::to_string(r.blocks) + " blocks, " +
-         std::to_string(r.points) + " points, " + std::to_string(r.bytes) + " bytes";
 }
 
 }  // namespace
@@ -82,13 +79,8 @@ DurableStore::DurableStore(SeriesRegistry& registry, DurableStoreOptions options
 
 Result<std::unique_ptr<DurableStore>> DurableStore::Open(SeriesRegistry& registry,
                                                          DurableStoreOptions options) {
-  if (options.raw_window_ms <= 0 || options.raw_window_ms % 3'600'000 != 0 ||
-      options.hour_block_ms % options.raw_window_ms != 0 ||
-      options.raw_window_ms >= options.head.retention_ms) {
-    return Status::InvalidArgument(
-        "raw windows must be whole hours, divide the hour-block length, and be shorter than "
-        "the in-memory retention");
-  }
+  if (Status st = ValidateBlockLayout(options.blocks); !st.ok()) return st;
+  if (Status st = ValidateRetention(options.retention); !st.ok()) return st;
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
@@ -105,6 +97,18 @@ Result<std::unique_ptr<DurableStore>> DurableStore::Open(SeriesRegistry& registr
     db = BlockStore::Open(db_path);
   }
   if (!db.ok()) return db.status();
+  Result<BlockLayout> layout = LoadOrRecordLayout(**db, options.blocks);
+  if (!layout.ok()) return layout.status();
+  if (layout->window_ms != options.blocks.window_ms) {
+    LogEvent(LogLevel::kWarn, "storage_layout_kept",
+             {{"block_duration", FormatDuration(layout->window_ms)},
+              {"configured", FormatDuration(options.blocks.window_ms)},
+              {"why", "the database was created with it; a new data directory takes the new one"}});
+  }
+  options.blocks = *layout;
+  // A window is sealed from the head, so the head must still hold all of it
+  // when the tick that closes it arrives.
+  options.head.retention_ms = std::max(options.head.retention_ms, options.blocks.window_ms);
 
   std::unique_ptr<DurableStore> store(new DurableStore(registry, std::move(options)));
   store->writer_db_ = std::move(*db);
@@ -153,7 +157,7 @@ Status DurableStore::LoadSeries() {
   sealed_until_ = sealed->empty() ? 0 : std::stoll(*sealed);
   // The partial day of hour points was rewritten at each seal: it seeds the
   // pending hours so the day block keeps growing instead of restarting.
-  TimestampMs day = AlignDown(sealed_until_, options_.hour_block_ms);
+  TimestampMs day = AlignDown(sealed_until_, options_.blocks.hour_block_ms);
   for (const StoredSeries& s : *stored) {
     Result<std::vector<BlockRef>> blocks = writer_db_->Blocks(s.id, Tier::kHour, day, day);
     if (!blocks.ok()) return blocks.status();
@@ -224,13 +228,13 @@ Status DurableStore::Commit(const Tick& tick) {
 // samples and rollup points out of memory into a job for the writer, and
 // starts a new WAL segment so the old ones can go once the job is written.
 void DurableStore::MaybeSeal(TimestampMs t) {
-  const int64_t w = options_.raw_window_ms;
+  const int64_t w = options_.blocks.window_ms;
   if (window_end_ == 0) window_end_ = std::max(sealed_until_, AlignDown(t, w) + w);
   if (t < window_end_) return;
   auto job = std::make_unique<SealJob>();
   job->window_end = window_end_;
   job->window_start = window_end_ - w;
-  job->day_start = AlignDown(job->window_start, options_.hour_block_ms);
+  job->day_start = AlignDown(job->window_start, options_.blocks.hour_block_ms);
   minute_.Flush(job->window_end);
   hour_.Flush(job->window_end);
   QueryRange range{job->window_start, job->window_end - 1, 0, Aggregation::kLast};
@@ -338,6 +342,8 @@ Status DurableStore::WriteJob(SealJob& job) {
     if (st.ok() && !s.hours.empty()) st = put_rollups(Tier::kHour, job.day_start, s.hours);
     if (!st.ok()) return st;
   }
+  last_batch_bytes_ = 0;
+  for (const std::string& bytes : encoded) last_batch_bytes_ += bytes.size();
   return writer_db_->PutBlocks(writes);
 }
 
@@ -366,7 +372,7 @@ void DurableStore::WriterLoop() {
       errors_.fetch_add(1);
     }
     lock.lock();
-    TimestampMs hour_boundary = AlignDown(sealed_until_, options_.hour_block_ms);
+    TimestampMs hour_boundary = AlignDown(sealed_until_, options_.blocks.hour_block_ms);
     for (auto& [id, points] : pending_->minutes) {
       std::erase_if(points, [&](const RollupPoint& p) { return p.t < sealed_until_; });
     }
@@ -382,57 +388,58 @@ void DurableStore::WriterLoop() {
   }
 }
 
-// Age per tier, per-tier byte caps, then the total disk cap: raw gives way
-// first, then minutes, then hours, so the long view outlives the detail.
+uint64_t DurableStore::OverheadBytes(uint64_t block_bytes) const {
+  uint64_t total = 0;
+  if (Result<uint64_t> file = writer_db_->FileBytes(); file.ok()) total += *file;
+  if (wal_) total += wal_->Stats().bytes;
+  return total > block_bytes ? total - block_bytes : 0;
+}
+
+// store/retention.h decides what goes: age per tier, each tier's own cap,
+// then the disk cap. The cap covers the whole directory, so the plan gets
+// the cap less what is not blocks, and less room for the next window's
+// blocks (as large as the last window's): the next seal then writes into
+// space already free, and the directory stays within the cap instead of
+// overshooting it until the cleanup after the write.
 void DurableStore::RunRetention(TimestampMs now) {
-  const TierPolicy* policies[3] = {&options_.retention.raw, &options_.retention.minute,
-                                   &options_.retention.hour};
-  const char* names[3] = {"raw", "minute", "hour"};
-  RemovedBlocks removed[3];
-  auto take = [&](int i, const Result<RemovedBlocks>& r) {
-    if (!r.ok()) {
+  Result<std::vector<BlockInfo>> blocks = writer_db_->ListBlocks();
+  if (!blocks.ok()) {
+    errors_.fetch_add(1);
+    LogEvent(LogLevel::kError, "storage_cleanup_failed", {{"error", blocks.status().ToString()}});
+    return;
+  }
+  RetentionConfig config = options_.retention;
+  if (config.max_disk_bytes > 0) {
+    uint64_t block_bytes = 0;
+    for (const BlockInfo& b : *blocks) block_bytes += b.bytes;
+    const uint64_t overhead = OverheadBytes(block_bytes) + last_batch_bytes_;
+    // A cap smaller than the overhead leaves no room for blocks at all; 1
+    // byte (not 0, which means "no cap") deletes them all.
+    config.max_disk_bytes = config.max_disk_bytes > overhead ? config.max_disk_bytes - overhead : 1;
+  }
+  RetentionPlan plan = PlanRetention(*blocks, config, now);
+  std::string summary = "nothing removed";
+  if (!plan.empty()) {
+    std::vector<BlockInfo> doomed;
+    doomed.reserve(plan.deletions.size());
+    for (const RetentionPlan::Deletion& d : plan.deletions) doomed.push_back((*blocks)[d.block]);
+    Result<RemovedBlocks> removed = writer_db_->DeleteBlocks(doomed);
+    if (!removed.ok()) {
       errors_.fetch_add(1);
+      LogEvent(LogLevel::kError, "storage_cleanup_failed",
+               {{"error", removed.status().ToString()}});
       return;
     }
-    removed[i].blocks += r->blocks;
-    removed[i].points += r->points;
-    removed[i].bytes += r->bytes;
-  };
-  for (int i = 0; i < 3; ++i) {
-    Tier tier = static_cast<Tier>(i);
-    if (policies[i]->max_age_ms > 0) {
-      take(i, writer_db_->DeleteOlderThan(tier, now - policies[i]->max_age_ms));
-    }
-    if (policies[i]->max_bytes > 0)
-      take(i, writer_db_->DeleteOldestUntil(tier, policies[i]->max_bytes));
-  }
-  if (uint64_t cap = options_.retention.max_disk_bytes; cap > 0) {
-    uint64_t used[3] = {};
-    uint64_t total = 0;
-    for (int i = 0; i < 3; ++i) {
-      Result<TierUsage> u = writer_db_->Usage(static_cast<Tier>(i));
-      used[i] = u.ok() ? u->bytes : 0;
-      total += used[i];
-    }
-    for (int i = 0; i < 3 && total > cap; ++i) {
-      uint64_t keep = used[i] > total - cap ? used[i] - (total - cap) : 0;
-      Result<RemovedBlocks> r = writer_db_->DeleteOldestUntil(static_cast<Tier>(i), keep);
-      take(i, r);
-      if (r.ok()) total -= std::min(total, r->bytes);
-    }
-  }
-  uint64_t blocks = removed[0].blocks + removed[1].blocks + removed[2].blocks;
-  std::string summary = blocks == 0 ? "nothing removed"
-                                    : UsageText(names[0], removed[0]) + "; " +
-                                          UsageText(names[1], removed[1]) + "; " +
-                                          UsageText(names[2], removed[2]);
-  if (blocks > 0) {
     if (!writer_db_->Reclaim().ok()) errors_.fetch_add(1);
-    LogEvent(LogLevel::kInfo, "storage_cleanup", {{"removed", summary}});
+    summary = plan.Summary();
+    LogEvent(LogLevel::kInfo, "storage_cleanup",
+             {{"removed", summary},
+              {"blocks", std::to_string(removed->blocks)},
+              {"bytes", std::to_string(removed->bytes)}});
   }
   std::lock_guard lock(mu_);
   last_stats_.last_cleanup_ms = now;
-  last_stats_.last_cleanup = summary;
+  last_stats_.last_cleanup = std::move(summary);
 }
 
 // Each instant is read from one place: memory (the head, or rollup points

@@ -4,11 +4,12 @@
 //
 //   Commit(tick) ─► WAL (fsync policy) ─► head MemStore (recent raw samples)
 //                                      └► minute/hour RollupBuilders
-//   every raw window (1 h) the closed window is sealed by a background
-//   writer thread into SQLite: one raw block and one minute block per
-//   series, and the day's hour block (rewritten each hour); then old WAL
-//   segments are removed and retention runs (age per tier, then the disk
-//   cap, raw first).
+//   every window (BlockLayout, 2 h by default) the closed window is sealed
+//   by a background writer thread into SQLite: one raw block and one minute
+//   block per series, and the day's hour block (rewritten each window);
+//   then old WAL segments are removed and retention runs
+//   (store/retention.h: age per tier, tier size caps, then the disk cap
+//   over the whole data directory).
 //
 // Everything at or after `sealed_until` lives in the head (and the WAL);
 // everything before it lives in SQLite, so a query reads each instant from
@@ -40,13 +41,17 @@ namespace perfwatch {
 
 struct DurableStoreOptions {
   std::string data_dir;  // holds perfwatch.db and wal/
-  MemStoreOptions head;  // recent raw samples kept in memory (default 2 h)
-  WalSync wal_sync;      // default: fsync at most every second
+  // Recent raw samples kept in memory (default 2 h); raised to one block
+  // window when shorter, since a window is sealed from memory.
+  MemStoreOptions head;
+  WalSync wal_sync;  // default: fsync at most every second
+  // max_disk_bytes caps the whole data directory: blocks, SQLite's own
+  // pages and the WAL.
   RetentionConfig retention;
   int64_t interval_ms = 1000;  // collection interval: the raw tier's resolution
-  // Sealing granularity. The head must keep more than one raw window.
-  int64_t raw_window_ms = 3'600'000;
-  int64_t hour_block_ms = 86'400'000;
+  // For a new database; an existing one keeps the layout it was created
+  // with (logged when the two differ).
+  BlockLayout blocks;
   // Move a corrupt perfwatch.db aside instead of refusing to start.
   bool reset_corrupt_db = false;
 };
@@ -99,6 +104,9 @@ class DurableStore final : public Store {
   void WriterLoop();
   Status WriteJob(SealJob& job);
   void RunRetention(TimestampMs now);
+  // Bytes of the data directory that are not block bytes: SQLite's pages,
+  // indexes and journal, and the WAL. Retention leaves room for them.
+  uint64_t OverheadBytes(uint64_t block_bytes) const;
   Result<std::vector<Sample>> QueryTier(SeriesId id, Tier tier, const QueryRange& range) const;
 
   SeriesRegistry& registry_;
@@ -106,6 +114,7 @@ class DurableStore final : public Store {
   MemStore head_;
   std::unique_ptr<Wal> wal_;
   std::unique_ptr<BlockStore> writer_db_;          // writer thread only
+  uint64_t last_batch_bytes_ = 0;                  // writer thread only
   mutable std::unique_ptr<BlockStore> reader_db_;  // protected by reader_mu_
   mutable std::mutex reader_mu_;
   ReplayStats replay_;

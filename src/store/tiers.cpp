@@ -4,6 +4,8 @@
 #include <limits>
 #include <string>
 
+#include "model/duration.h"
+
 namespace perfwatch {
 namespace {
 
@@ -60,6 +62,19 @@ Status ValidateRetention(const RetentionConfig& config) {
                                      " tier must not be negative, got " + std::to_string(age) +
                                      " ms");
     }
+  }
+  return Status::Ok();
+}
+
+Status ValidateBlockLayout(const BlockLayout& layout) {
+  if (layout.hour_block_ms <= 0 || layout.hour_block_ms % kHourMs != 0) {
+    return Status::InvalidArgument("the 1-hour tier's blocks must be a whole number of hours");
+  }
+  if (layout.window_ms <= 0 || layout.window_ms % kMinuteMs != 0 ||
+      layout.hour_block_ms % layout.window_ms != 0) {
+    return Status::InvalidArgument(
+        "storage.block_duration must be a whole number of minutes that divides " +
+        FormatDuration(layout.hour_block_ms) + ", got " + FormatDuration(layout.window_ms));
   }
   return Status::Ok();
 }

@@ -61,6 +61,25 @@ struct RetentionConfig {
 // Negative ages are refused; the message names the tier.
 Status ValidateRetention(const RetentionConfig& config);
 
+// How sealed history is cut into blocks. The raw and 1-minute tiers get one
+// block per series per window; the 1-hour tier one per day, rewritten as
+// the day fills. A database keeps the layout it was created with (the meta
+// table records it), so blocks of one tier never overlap.
+//
+// Why 2 hours: a block costs about 50 bytes before its first sample (SQLite
+// row, index entry, zstd frame, column headers) and zstd finds more to share
+// in a longer window; 7,200-sample blocks are 6 % smaller on disk than
+// 3,600-sample ones (docs/FORMATS.md, "Blocks on disk"). Longer windows keep
+// more in memory and in the WAL before a seal.
+struct BlockLayout {
+  int64_t window_ms = 2 * kHourMs;
+  int64_t hour_block_ms = kDayMs;
+};
+// The window must be a whole number of minutes (a 1-minute point never
+// straddles two blocks) that divides the hour block; the hour block a whole
+// number of hours. The message names `storage.block_duration`.
+Status ValidateBlockLayout(const BlockLayout& layout);
+
 // The oldest time each tier can still hold data for, by age limit alone
 // (INT64_MIN for a tier without one), indexed by Tier.
 using TierHorizons = std::array<TimestampMs, kTierCount>;

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace perfwatch {
@@ -167,7 +169,31 @@ TEST_F(BlockStoreTest, UsageCountsBlocksPointsAndBytesPerTier) {
   EXPECT_EQ(*store->Usage(Tier::kMinute), TierUsage{});
 }
 
-TEST_F(BlockStoreTest, DeletesBlocksThatEndedBeforeATime) {
+TEST_F(BlockStoreTest, ListsEveryBlockWithoutItsBytes) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store
+                  ->PutBlocks({{Block(1, Tier::kRaw, 0, 9'000, "aa"),
+                                Block(2, Tier::kRaw, 5'000, 14'000, "c"),
+                                Block(1, Tier::kMinute, 0, 60'000, "ddd")}})
+                  .ok());
+  Result<std::vector<BlockInfo>> blocks = store->ListBlocks();
+  ASSERT_TRUE(blocks.ok()) << blocks.status().ToString();
+  ASSERT_EQ(blocks->size(), 3u);
+  std::sort(blocks->begin(), blocks->end(), [](const BlockInfo& a, const BlockInfo& b) {
+    return std::tie(a.tier, a.series) < std::tie(b.tier, b.series);
+  });
+  const BlockInfo& minute = (*blocks)[2];
+  EXPECT_EQ(minute.series, 1);
+  EXPECT_EQ(minute.tier, Tier::kMinute);
+  EXPECT_EQ(minute.start_ms, 0);
+  EXPECT_EQ(minute.end_ms, 60'000);
+  EXPECT_EQ(minute.bytes, 3u);
+  EXPECT_EQ(minute.samples, 61u);  // Block() counts one point a second
+  EXPECT_EQ((*blocks)[1].series, 2);
+  EXPECT_EQ((*blocks)[1].bytes, 1u);
+}
+
+TEST_F(BlockStoreTest, DeletesExactlyTheBlocksNamedInOneTransaction) {
   auto store = OpenStore();
   ASSERT_TRUE(
       store
@@ -175,33 +201,15 @@ TEST_F(BlockStoreTest, DeletesBlocksThatEndedBeforeATime) {
               {{Block(1, Tier::kRaw, 0, 9'000, "aa"), Block(1, Tier::kRaw, 10'000, 19'000, "bbb"),
                 Block(2, Tier::kRaw, 5'000, 14'000, "c"), Block(1, Tier::kMinute, 0, 0, "d")}})
           .ok());
-  Result<RemovedBlocks> removed = store->DeleteOlderThan(Tier::kRaw, 14'000);
+  BlockInfo first{.series = 1, .tier = Tier::kRaw, .start_ms = 0};
+  BlockInfo absent{.series = 7, .tier = Tier::kRaw, .start_ms = 0};
+  BlockInfo minute{.series = 1, .tier = Tier::kMinute, .start_ms = 0};
+  Result<RemovedBlocks> removed = store->DeleteBlocks(std::vector{first, absent, minute});
   ASSERT_TRUE(removed.ok()) << removed.status().ToString();
-  EXPECT_EQ(*removed, (RemovedBlocks{1, 10, 2}));  // block 2 ends at 14'000: kept
+  EXPECT_EQ(*removed, (RemovedBlocks{2, 11, 3}));  // what was stored, not what was asked
   EXPECT_EQ(Starts(*store->Blocks(1, Tier::kRaw, 0, 100'000)), std::vector<TimestampMs>{10'000});
   EXPECT_EQ(store->Blocks(2, Tier::kRaw, 0, 100'000)->size(), 1u);
-  EXPECT_EQ(store->Blocks(1, Tier::kMinute, 0, 100'000)->size(), 1u);
-}
-
-TEST_F(BlockStoreTest, DeletesOldestBlocksFirstUntilTheTierFits) {
-  auto store = OpenStore();
-  const std::string kb(1000, 'x');
-  ASSERT_TRUE(
-      store
-          ->PutBlocks(
-              {{Block(1, Tier::kRaw, 20'000, 29'000, kb), Block(2, Tier::kRaw, 0, 9'000, kb),
-                Block(1, Tier::kRaw, 10'000, 19'000, kb), Block(2, Tier::kRaw, 30'000, 39'000, kb),
-                Block(1, Tier::kHour, 0, 0, kb)}})
-          .ok());
-  EXPECT_EQ(*store->DeleteOldestUntil(Tier::kRaw, 4000), RemovedBlocks{});
-  Result<RemovedBlocks> removed = store->DeleteOldestUntil(Tier::kRaw, 2500);
-  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
-  EXPECT_EQ(*removed, (RemovedBlocks{2, 20, 2000}));
-  EXPECT_EQ(Starts(*store->Blocks(1, Tier::kRaw, 0, 100'000)), std::vector<TimestampMs>{20'000});
-  EXPECT_EQ(Starts(*store->Blocks(2, Tier::kRaw, 0, 100'000)), std::vector<TimestampMs>{30'000});
-  EXPECT_EQ(store->Usage(Tier::kHour)->blocks, 1u);
-  EXPECT_EQ(store->DeleteOldestUntil(Tier::kRaw, 0)->blocks, 2u);
-  EXPECT_EQ(*store->Usage(Tier::kRaw), TierUsage{});
+  EXPECT_EQ(store->Usage(Tier::kMinute)->blocks, 0u);
 }
 
 TEST_F(BlockStoreTest, ReclaimGivesFreedPagesBack) {
@@ -214,7 +222,11 @@ TEST_F(BlockStoreTest, ReclaimGivesFreedPagesBack) {
   ASSERT_TRUE(store->PutBlocks(writes).ok());
   const uint64_t full = *store->FileBytes();
   EXPECT_GT(full, 600'000u);
-  ASSERT_EQ(store->DeleteOlderThan(Tier::kRaw, 1'800'000)->blocks, 180u);
+  std::vector<BlockInfo> old;
+  for (const BlockInfo& b : *store->ListBlocks()) {
+    if (b.end_ms < 1'800'000) old.push_back(b);
+  }
+  ASSERT_EQ(store->DeleteBlocks(old)->blocks, 180u);
   ASSERT_TRUE(store->Reclaim().ok());
   EXPECT_LT(*store->FileBytes(), full / 4);
   EXPECT_TRUE(store->CheckIntegrity().ok());

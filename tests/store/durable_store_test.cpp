@@ -5,6 +5,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <random>
 #include <thread>
 
 namespace perfwatch {
@@ -35,6 +37,7 @@ class DurableStoreTest : public ::testing::Test {
     o.data_dir = dir_;
     o.wal_sync = WalSync{WalSync::Mode::kOff};
     o.interval_ms = 10'000;
+    o.blocks.window_ms = kHourMs;  // the tests count blocks by the hour
     return o;
   }
 
@@ -169,14 +172,91 @@ TEST_F(DurableStoreTest, RetentionDropsRawBlocksPastTheirAgeButKeepsRollups) {
   DurableStore& store = **s;
   Feed(store, registry, 0, 4 * 3600 + 10);
   WaitSealed(store, start_ + 4 * kHourMs);
-  for (int i = 0;
-       i < 100 && store.Storage().last_cleanup.find("raw: 2 blocks") == std::string::npos; ++i) {
+  for (int i = 0; i < 100 && store.Storage().tiers[0].blocks > 4; ++i) {
     std::this_thread::sleep_for(20ms);
   }
   StorageStats stats = store.Storage();
   EXPECT_EQ(stats.tiers[0].blocks, 2u * 2);  // hours 3 and 4 of two series remain
   EXPECT_EQ(stats.tiers[1].blocks, 4u * 2);  // every minute block remains
-  EXPECT_NE(stats.last_cleanup, "");
+  EXPECT_NE(stats.last_cleanup.find("raw 2 blocks"), std::string::npos) << stats.last_cleanup;
+  EXPECT_NE(stats.last_cleanup.find("by age"), std::string::npos) << stats.last_cleanup;
+}
+
+uint64_t DirBytes(const std::string& dir) {
+  uint64_t total = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
+  return total;
+}
+
+// Five hours of 40 series of random values (nothing for zstd to find) into
+// a 1 MiB budget, sealed every 5 minutes: after every clean-up the whole
+// data directory (blocks, SQLite's pages, both WALs) fits the cap; each
+// tier keeps the same share of its history, so the 1-minute and 1-hour
+// tiers reach back further than raw; recent raw history is intact.
+TEST_F(DurableStoreTest, TheDataDirectoryStaysWithinTheDiskCap) {
+  constexpr uint64_t kCap = 1 << 20;
+  constexpr int kSeries = 40;
+  constexpr int64_t kWindowMs = 5 * 60'000;
+  SeriesRegistry registry;
+  DurableStoreOptions o = Options();
+  o.interval_ms = 1000;
+  o.blocks.window_ms = kWindowMs;
+  o.retention.max_disk_bytes = kCap;
+  o.head.max_points_per_query = 10'000'000;
+  o.head.retention_ms = kWindowMs;  // so raw answers come from disk
+  auto s = DurableStore::Open(registry, o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  DurableStore& store = **s;
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> value(0, 1e6);
+  uint64_t peak = 0;
+  bool capped = false;
+  const int64_t windows = 5 * kHourMs / kWindowMs;
+  for (int64_t w = 0; w < windows; ++w) {
+    for (int64_t t = w * kWindowMs; t < (w + 1) * kWindowMs; t += 1000) {
+      Tick tick(registry, start_ + t);
+      for (int i = 0; i < kSeries; ++i) {
+        ASSERT_TRUE(tick.Append("v", Labels{{"i", std::to_string(i)}}, value(rng)).ok());
+      }
+      ASSERT_TRUE(store.Commit(tick).ok());
+    }
+    if (w == 0) continue;  // the tick closing window w - 1 was committed
+    const TimestampMs sealed = start_ + w * kWindowMs;
+    WaitSealed(store, sealed);
+    for (int i = 0; i < 500 && store.Storage().last_cleanup_ms < sealed; ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_GE(store.Storage().last_cleanup_ms, sealed);
+    const uint64_t bytes = DirBytes(dir_);
+    peak = std::max(peak, bytes);
+    EXPECT_LE(bytes, kCap) << "after window " << w << ": " << store.Storage().last_cleanup;
+    capped = capped || store.Storage().last_cleanup.find("by disk cap") != std::string::npos;
+  }
+  std::cout << "peak " << peak << " bytes of a " << kCap << "-byte cap\n";
+  EXPECT_TRUE(capped) << "the test never reached the cap";
+  EXPECT_GT(peak, kCap * 3 / 4) << "the cap was not used";
+  const StorageStats stats = store.Storage();
+  // Oldest point left per tier: rollups outlive raw under the cap.
+  auto oldest = [&](int64_t step) {
+    Result<std::vector<SeriesPoints>> r = store.Query(
+        registry.SeriesOf("v"), {start_, start_ + 6 * kHourMs, step, Aggregation::kAvg});
+    TimestampMs first = INT64_MAX;
+    if (!r.ok()) {
+      ADD_FAILURE() << r.status().message();
+      return first;
+    }
+    for (const SeriesPoints& sp : *r) first = std::min(first, sp.points.front().t_ms);
+    return first;
+  };
+  EXPECT_LT(oldest(kHourMs), oldest(60'000));
+  EXPECT_LT(oldest(60'000), oldest(0));
+  EXPECT_GT(stats.tiers[0].blocks, 0u);
+  // The last sealed window is whole in raw.
+  std::vector<Sample> recent = Raw(store, registry, "v", start_ + (windows - 2) * kWindowMs,
+                                   start_ + (windows - 1) * kWindowMs - 1);
+  EXPECT_EQ(recent.size(), static_cast<size_t>(kWindowMs / 1000));
 }
 
 }  // namespace
