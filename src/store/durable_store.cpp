@@ -155,6 +155,9 @@ Status DurableStore::LoadSeries() {
   Result<std::string> sealed = writer_db_->GetMeta(kSealedUntilKey);
   if (!sealed.ok()) return sealed.status();
   sealed_until_ = sealed->empty() ? 0 : std::stoll(*sealed);
+  // Nothing may be committed into a window already sealed, even when the
+  // WAL is empty and the clock is behind it after a restart.
+  newest_ = sealed_until_ - 1;
   // The partial day of hour points was rewritten at each seal: it seeds the
   // pending hours so the day block keeps growing instead of restarting.
   TimestampMs day = AlignDown(sealed_until_, options_.blocks.hour_block_ms);
@@ -203,6 +206,7 @@ Status DurableStore::ReplayWal() {
 void DurableStore::CommitToHeadAndRollups(const Tick& tick) {
   (void)head_.Commit(tick);
   const TimestampMs t = tick.time();
+  newest_ = std::max(newest_, t);
   for (const auto& [id, value] : tick.samples()) (void)minute_.Feed(id, {t, value});
   minute_.Flush(t);
   hour_.Flush(t);
@@ -210,6 +214,19 @@ void DurableStore::CommitToHeadAndRollups(const Tick& tick) {
 
 Status DurableStore::Commit(const Tick& tick) {
   const TimestampMs t = tick.time();
+  if (t <= newest_) {
+    // The clock went backwards (or a tick repeated): the tick would land
+    // among history already kept, in memory or sealed. It is dropped before
+    // the WAL, counted, and logged once per jump.
+    backwards_samples_.fetch_add(tick.samples().size());
+    if (!going_backwards_) {
+      LogEvent(LogLevel::kWarn, "clock_went_backwards",
+               {{"tick_ms", std::to_string(t)}, {"newest_ms", std::to_string(newest_)}});
+    }
+    going_backwards_ = true;
+    return Status::Ok();
+  }
+  going_backwards_ = false;
   MaybeSeal(t);
   Status wal_status = wal_->AppendTick(t, tick.samples());
   if (!wal_status.ok()) {
@@ -546,7 +563,11 @@ Result<std::vector<SeriesPoints>> DurableStore::Query(const std::vector<SeriesId
   return out;
 }
 
-StoreStats DurableStore::Stats() const { return head_.Stats(); }
+StoreStats DurableStore::Stats() const {
+  StoreStats s = head_.Stats();
+  s.out_of_order += backwards_samples_.load();
+  return s;
+}
 
 StorageStats DurableStore::Storage() const {
   StorageStats s;
@@ -564,7 +585,7 @@ StorageStats DurableStore::Storage() const {
     s.wal_bytes = w.bytes;
     s.wal_segments = w.segments;
   }
-  s.out_of_order = head_.Stats().out_of_order;
+  s.out_of_order = Stats().out_of_order;
   std::lock_guard lock(mu_);
   s.errors = errors_.load();
   s.sealed_until = sealed_until_;

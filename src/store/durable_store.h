@@ -82,7 +82,9 @@ class DurableStore final : public Store {
 
   // Appends to the WAL before the head, so an acknowledged tick survives a
   // crash. If the WAL cannot be written the tick is still kept in memory and
-  // the failure counted.
+  // the failure counted. A tick not newer than the newest one committed or
+  // sealed (the clock went backwards) is dropped whole and its samples
+  // counted as out of order; it returns OK, as nothing failed.
   Status Commit(const Tick& tick) override;
   Result<std::vector<SeriesPoints>> Query(const std::vector<SeriesId>& ids,
                                           const QueryRange& range) const override;
@@ -123,6 +125,8 @@ class DurableStore final : public Store {
   RollupBuilder minute_;
   RollupBuilder hour_;
   TimestampMs window_end_ = 0;                // end of the raw window being filled
+  TimestampMs newest_ = 0;                    // latest tick committed (or sealed)
+  bool going_backwards_ = false;              // the last tick was dropped as too old
   uint64_t removable_segment_ = 0;            // WAL segments before this are sealed
   std::atomic<uint64_t> pending_removal_{0};  // set by the writer, applied by Commit
 
@@ -136,6 +140,7 @@ class DurableStore final : public Store {
   std::condition_variable wake_;
   StorageStats last_stats_;  // protected by mu_ (cleanup text, errors)
   std::atomic<uint64_t> errors_{0};
+  std::atomic<uint64_t> backwards_samples_{0};  // samples of ticks dropped by Commit
   std::thread writer_;
 };
 

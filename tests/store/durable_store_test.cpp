@@ -182,6 +182,41 @@ TEST_F(DurableStoreTest, RetentionDropsRawBlocksPastTheirAgeButKeepsRollups) {
   EXPECT_NE(stats.last_cleanup.find("by age"), std::string::npos) << stats.last_cleanup;
 }
 
+// A clock that jumps back (NTP step, VM restore) must not write its ticks
+// among kept history, neither in memory nor into a sealed window, and not
+// after a restart either; they are counted, and collection resumes once the
+// clock passes the newest tick again.
+TEST_F(DurableStoreTest, TicksFromAClockThatJumpedBackAreDroppedAndCounted) {
+  const auto history = [&](DurableStore& store, SeriesRegistry& registry) {
+    return Raw(store, registry, "a", start_, start_ + 5 * kHourMs);
+  };
+  std::vector<Sample> before;
+  {
+    SeriesRegistry registry;
+    auto store = OpenStore(registry);
+    ASSERT_TRUE(store);
+    Feed(*store, registry, 0, 2 * 3600 + 600);
+    WaitSealed(*store, start_ + 2 * kHourMs);
+    before = history(*store, registry);
+    Feed(*store, registry, 2 * 3600 - 300, 2 * 3600 + 300);  // into the head
+    Feed(*store, registry, 1800, 1900);                      // into a sealed window
+    EXPECT_EQ(store->Stats().out_of_order, 2u * (60 + 10));
+    EXPECT_EQ(store->Storage().out_of_order, 2u * (60 + 10));
+    EXPECT_EQ(history(*store, registry).size(), before.size());
+    Feed(*store, registry, 2 * 3600 + 600, 2 * 3600 + 620);  // the clock caught up
+    EXPECT_EQ(history(*store, registry).size(), before.size() + 2);
+  }
+  std::filesystem::remove_all(dir_ + "/wal");  // nothing in memory after the restart
+  SeriesRegistry registry;
+  auto store = OpenStore(registry);
+  ASSERT_TRUE(store);
+  Feed(*store, registry, 3000, 3100);  // behind what is sealed
+  EXPECT_EQ(store->Stats().out_of_order, 2u * 10);
+  std::vector<Sample> after = history(*store, registry);
+  ASSERT_EQ(after.size(), 2u * 3600 / 10);  // the sealed hours, unchanged
+  for (size_t i = 0; i < after.size(); ++i) ASSERT_EQ(after[i].t_ms, before[i].t_ms);
+}
+
 uint64_t DirBytes(const std::string& dir) {
   uint64_t total = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
