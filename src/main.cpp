@@ -113,6 +113,9 @@ sigset_t BlockShutdownSignals() {
 
 int Serve(const Config& config, bool reset_corrupt_db) {
   sigset_t signals = BlockShutdownSignals();
+  // A file-size limit (ulimit -f) must fail a write with EFBIG, which the
+  // store counts and rides out like a full disk, not kill the process.
+  ::signal(SIGXFSZ, SIG_IGN);
 
   SeriesRegistry registry(config.storage.max_series);
   Result<std::unique_ptr<DurableStore>> opened =

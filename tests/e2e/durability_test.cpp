@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -149,6 +152,70 @@ TEST(Durability, KillNineUnderLoadLosesAtMostTheLastFsyncPeriod) {
       ASSERT_NE(std::find(now.begin(), now.end(), point), now.end()) << "lost " << point.first;
     }
   }
+}
+
+json Storage(uint16_t port) {
+  return json::parse(HttpGet(port, "/api/v1/storage").body, nullptr, false);
+}
+
+// A disk that refuses writes (here a 64 KiB file-size limit set on the
+// running process, so every write past it fails with EFBIG as on a full
+// disk): perfwatch keeps collecting and serving from memory, counts and
+// logs the failures, and once writes succeed again it seals the waiting
+// window with nothing lost.
+TEST(Durability, ADiskThatRefusesWritesIsRiddenOutAndCaughtUpOn) {
+  std::string dir = FreshDir("pw_durable_full");
+  std::filesystem::create_directories(dir);
+  const std::string config = dir + "/perfwatch.yaml";
+  std::ofstream(config) << "storage:\n  block_duration: 1m\n";
+  PerfwatchProcess p({"--data-dir", dir, "--interval", "200ms", "--config", config});
+  ASSERT_TRUE(p.started()) << p.log();
+  rlimit full{64 << 10, RLIM_INFINITY};
+  ASSERT_EQ(prlimit(p.pid(), RLIMIT_FSIZE, &full, nullptr), 0) << std::strerror(errno);
+  // The first seal comes at the next minute boundary, and fails.
+  json j;
+  for (int i = 0; i < 160; ++i) {
+    j = Storage(p.port());
+    ASSERT_TRUE(j.is_object());
+    if (j["errors"].get<int64_t>() > 0 && p.log().find("storage_write_failed") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_GT(j["errors"].get<int64_t>(), 0) << j.dump();
+  ASSERT_NE(p.log().find("storage_write_failed"), std::string::npos) << p.log();
+  EXPECT_EQ(j["tiers"]["raw"]["blocks"].get<int64_t>(), 0) << j.dump();
+  // Still collecting and serving.
+  std::vector<std::pair<int64_t, double>> during = Load1History(p.port());
+  std::this_thread::sleep_for(1s);
+  std::vector<std::pair<int64_t, double>> later = Load1History(p.port());
+  ASSERT_GT(later.size(), during.size());
+  HttpResult metrics = HttpGet(p.port(), "/metrics");
+  EXPECT_EQ(metrics.body.find("perfwatch_storage_errors_total 0\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("perfwatch_storage_errors_total "), std::string::npos);
+
+  rlimit room{RLIM_INFINITY, RLIM_INFINITY};
+  ASSERT_EQ(prlimit(p.pid(), RLIMIT_FSIZE, &room, nullptr), 0) << std::strerror(errno);
+  for (int i = 0; i < 60; ++i) {  // the writer retries every 10 s
+    j = Storage(p.port());
+    if (j["tiers"]["raw"]["blocks"].get<int64_t>() > 0) break;
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_GT(j["tiers"]["raw"]["blocks"].get<int64_t>(), 0) << j.dump();
+  EXPECT_GT(j["sealed_until_ms"].get<int64_t>(), 0) << j.dump();
+  std::vector<std::pair<int64_t, double>> after = Load1History(p.port());
+  for (const auto& point : later) {
+    ASSERT_NE(std::find(after.begin(), after.end(), point), after.end()) << "lost " << point.first;
+  }
+  // And the sealed window is read back from SQLite after a restart.
+  EXPECT_EQ(p.Terminate(), 0);
+  PerfwatchProcess again({"--data-dir", dir, "--config", config});
+  ASSERT_TRUE(again.started()) << again.log();
+  std::vector<std::pair<int64_t, double>> restarted = Load1History(again.port());
+  for (const auto& point : later) {
+    ASSERT_NE(std::find(restarted.begin(), restarted.end(), point), restarted.end())
+        << "lost after restart " << point.first;
+  }
+  EXPECT_EQ(IntegrityCheck(dir), "ok");
 }
 
 TEST(Durability, StorageRouteReportsTiersAndTheWal) {
