@@ -3,6 +3,7 @@
 // family (MetricDef) and SampleWriter, which appends samples and keeps the
 // first refusal so a collector appends all it can and reports once.
 
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <string_view>
@@ -32,7 +33,12 @@ class SampleWriter {
  public:
   explicit SampleWriter(Appender& out) : out_(out) {}
 
+  // Percentages are rounded to 0.001 points: they are ratios of counters
+  // read microseconds apart, so further digits are noise, and a value with
+  // three decimals stores in a fraction of the bytes of a full double (the
+  // decimal transform of store/block_codec.h).
   void Add(const MetricDef& def, const Labels& labels, double value) {
+    if (def.unit == "percent") value = std::round(value * 1000) / 1000;
     Status s = out_.Append(def.name, labels, value);
     if (!s.ok() && rejected_++ == 0) first_error_ = std::move(s);
   }

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <thread>
 
+#include "collect/sample_writer.h"
 #include "model/registry.h"
 #include "model/tick.h"
 #include "test_support.h"
@@ -109,4 +111,18 @@ TEST(LiveProc, CpuUsagePercentIsWithinZeroAndOneHundred) {
 }
 
 }  // namespace
+TEST(SampleWriter, RoundsPercentagesToAThousandthOfAPointAndNothingElse) {
+  RecordingAppender out;
+  SampleWriter w(out);
+  constexpr MetricDef kPct{"x_percent", MetricKind::kGauge, "percent", ""};
+  constexpr MetricDef kSecs{"x_seconds", MetricKind::kGauge, "seconds", ""};
+  w.Add(kPct, Labels{{"k", "a"}}, 100.0 * 2 / 3);
+  w.Add(kPct, Labels{{"k", "b"}}, std::nan(""));
+  w.Add(kSecs, Labels(), 100.0 * 2 / 3);
+  ASSERT_TRUE(w.Finish().ok());
+  EXPECT_EQ(*out.Get("x_percent", R"({k="a"})"), 66.667);
+  EXPECT_TRUE(std::isnan(*out.Get("x_percent", R"({k="b"})")));
+  EXPECT_EQ(*out.Get("x_seconds"), 100.0 * 2 / 3);
+}
+
 }  // namespace perfwatch

@@ -82,7 +82,8 @@ TEST(FilesystemCollector, ReportsEachSelectedMountThroughRootfs) {
   EXPECT_EQ(*out.Get("system_disk_size_bytes", R"({mountpoint="/"})"), 4096.0 * 1000);
   EXPECT_EQ(*out.Get("system_disk_free_bytes", R"({mountpoint="/"})"), 4096.0 * 400);
   EXPECT_EQ(*out.Get("system_disk_avail_bytes", R"({mountpoint="/"})"), 4096.0 * 300);
-  EXPECT_DOUBLE_EQ(*out.Get("system_disk_used_percent", R"({mountpoint="/"})"), 100.0 * 600 / 900);
+  // 100 × 600 / 900, to 0.001 points.
+  EXPECT_EQ(*out.Get("system_disk_used_percent", R"({mountpoint="/"})"), 66.667);
   EXPECT_EQ(*out.Get("system_disk_files", R"({mountpoint="/"})"), 500);
   EXPECT_EQ(*out.Get("system_disk_files_free", R"({mountpoint="/"})"), 200);
   EXPECT_EQ(*out.Get("system_disk_size_bytes", R"({mountpoint="/mnt/My Disk"})"), 1024.0 * 2000);

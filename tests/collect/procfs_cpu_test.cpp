@@ -92,11 +92,11 @@ TEST(CpuCollector, ComputesPercentFromTwoRealSnapshots) {
   RecordingAppender out;
   ASSERT_TRUE(c.Collect(out).ok());
   // All: total 59289 → 59510 (Δ221), busy 11626 → 11753 (Δ127).
-  EXPECT_DOUBLE_EQ(*out.Get("system_cpu_usage_percent"), 100.0 * 127 / 221);
+  EXPECT_EQ(*out.Get("system_cpu_usage_percent"), 57.466);  // 100 × 127 / 221 to 0.001
   // cpu0 spent its whole Δ111 in user: the busy loop ran there.
   EXPECT_DOUBLE_EQ(*out.Get("system_cpu_usage_percent", R"({cpu="0"})"), 100.0);
   // cpu1: total 29643 → 29753 (Δ110), busy 6536 → 6551 (Δ15).
-  EXPECT_DOUBLE_EQ(*out.Get("system_cpu_usage_percent", R"({cpu="1"})"), 100.0 * 15 / 110);
+  EXPECT_EQ(*out.Get("system_cpu_usage_percent", R"({cpu="1"})"), 13.636);  // 100 × 15 / 110
   EXPECT_TRUE(out.metas.empty()) << "Describe only on the first Collect";
 }
 

@@ -41,7 +41,7 @@ TEST(MemoryCollector, ReportsUsedAsTotalMinusAvailable) {
   EXPECT_EQ(*out.Get("system_memory_total_bytes"), 25276514304.0);
   EXPECT_EQ(*out.Get("system_memory_available_bytes"), 24907382784.0);
   EXPECT_EQ(*out.Get("system_memory_used_bytes"), 369131520.0);  // 360480 kB
-  EXPECT_DOUBLE_EQ(*out.Get("system_memory_used_percent"), 100.0 * 360480 / 24684096);
+  EXPECT_EQ(*out.Get("system_memory_used_percent"), 1.46);  // 100 × 360480 / 24684096 = 1.4604
   EXPECT_EQ(*out.Get("system_memory_free_bytes"), 24160256.0 * 1024);
   EXPECT_EQ(*out.Get("system_memory_buffers_bytes"), 5956.0 * 1024);
   EXPECT_EQ(*out.Get("system_memory_cached_bytes"), 335640.0 * 1024);
