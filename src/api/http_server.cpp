@@ -153,8 +153,10 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
     } catch (...) {
       response = JsonError(500, "internal error");
     }
-    Send(std::move(response), req.version(), req.keep_alive() && !stopping_,
-         req.method() == http::verb::head);
+    const bool keep_alive = req.keep_alive() && !stopping_;
+    const bool head = req.method() == http::verb::head;
+    if (response.stream) return SendStreamed(std::move(response), req, keep_alive, head);
+    Send(std::move(response), req.version(), keep_alive, head);
   }
 
   // For errors found while reading: the request is not fully read, so the
@@ -167,9 +169,7 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
   void Send(HttpResponse response, unsigned version, bool keep_alive, bool head) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version);
-    res->set(http::field::server, ctx_.server_header);
-    res->set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) res->set(name, value);
+    SetHeaders(*res, response);
     res->keep_alive(keep_alive);
     if (head) {
       res->content_length(response.body.size());
@@ -182,6 +182,128 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
                         self->OnWrite(ec, keep_alive);
                       });
+  }
+
+  template <class Body>
+  void SetHeaders(http::response<Body>& res, const HttpResponse& response) const {
+    res.set(http::field::server, ctx_.server_header);
+    res.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) res.set(name, value);
+  }
+
+  // A body pulled from a BodyProducer one piece per write: the next piece is
+  // produced only when the previous write has completed, so what the server
+  // holds is one piece however slowly the client reads, and each write gets
+  // the idle timeout, so a client that stops reading is dropped.
+  void SendStreamed(HttpResponse response, const http::request<http::string_body>& req,
+                    bool keep_alive, bool head) {
+    streamed_.emplace();
+    streamed_->producer = std::move(response.stream);
+    streamed_->target = std::string(Sv(req.target()));
+    // HTTP/1.0 has no chunked encoding: the body ends where the connection does.
+    streamed_->chunked = req.version() >= 11;
+    streamed_->keep_alive = keep_alive && streamed_->chunked;
+    // The first piece is made before the header, so a store that fails at
+    // once still gets a JSON error with its status instead of a cut-off 200.
+    if (!head) {
+      if (Status st = PullPiece(); !st.ok()) {
+        LogStreamFailure(st);
+        streamed_.reset();
+        return Send(JsonError(HttpStatusOf(st), st.message()), req.version(), keep_alive, false);
+      }
+    }
+    auto res = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(response.status), req.version());
+    SetHeaders(*res, response);
+    res->keep_alive(streamed_->keep_alive);
+    res->chunked(streamed_->chunked);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    stream_.expires_after(ctx_.options.idle_timeout);
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), res, serializer, head](beast::error_code ec, size_t) {
+          if (ec) return;
+          if (head) return self->EndStreamed();
+          self->WritePiece();
+        });
+  }
+
+  // Until a non-empty piece or the end of the body. Like a route, a
+  // producer's exception becomes an error here instead of escaping.
+  Status PullPiece() {
+    StreamedBody& s = *streamed_;
+    try {
+      do {
+        Result<bool> more = s.producer->Next(&s.piece);
+        if (!more.ok()) return more.status();
+        s.more = *more;
+      } while (s.piece.empty() && s.more);
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("internal error: ") + e.what());
+    }
+    return Status::Ok();
+  }
+
+  void WritePiece() {
+    StreamedBody& s = *streamed_;
+    if (s.piece.empty()) return WriteLastChunk();  // PullPiece found the end
+    stream_.expires_after(ctx_.options.idle_timeout);
+    auto written = [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnPieceWritten(ec);
+    };
+    if (s.chunked) {
+      asio::async_write(stream_, http::make_chunk(asio::buffer(s.piece)), std::move(written));
+    } else {
+      asio::async_write(stream_, asio::buffer(s.piece), std::move(written));
+    }
+  }
+
+  void OnPieceWritten(beast::error_code ec) {
+    if (ec) return;  // the client went away, or stopped reading past the timeout
+    streamed_->bytes += streamed_->piece.size();
+    if (!streamed_->more) return WriteLastChunk();
+    if (Status st = PullPiece(); !st.ok()) return AbortStreamed(st);
+    WritePiece();
+  }
+
+  void WriteLastChunk() {
+    streamed_->producer.reset();
+    if (!streamed_->chunked) return EndStreamed();
+    stream_.expires_after(ctx_.options.idle_timeout);
+    asio::async_write(stream_, http::make_chunk_last(),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (!ec) self->EndStreamed();
+                      });
+  }
+
+  void EndStreamed() {
+    const bool keep_alive = streamed_->keep_alive;
+    streamed_.reset();
+    if (!keep_alive) return Close();
+    DoRead();
+  }
+
+  // The body cannot be finished. Without the terminating chunk the client
+  // sees a truncated transfer, not a short export that looks whole; an
+  // HTTP/1.0 body has no end marker, so there the connection is reset.
+  void AbortStreamed(const Status& st) {
+    LogStreamFailure(st);
+    const bool chunked = streamed_->chunked;
+    streamed_.reset();
+    beast::error_code ignored;
+    if (!chunked) {
+      stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+      stream_.socket().close(ignored);
+      return;
+    }
+    Close();
+  }
+
+  void LogStreamFailure(const Status& st) const {
+    LogEvent(LogLevel::kError, "api_stream_failed",
+             {{"target", streamed_->target},
+              {"bytes_sent", std::to_string(streamed_->bytes)},
+              {"error", st.ToString()}});
   }
 
   void OnWrite(beast::error_code ec, bool keep_alive) {
@@ -217,6 +339,17 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
   ConnectionTracker::Slot slot_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // The response whose body is being streamed (see SendStreamed).
+  struct StreamedBody {
+    std::unique_ptr<BodyProducer> producer;  // reset once the body is complete
+    std::string piece;                       // being written; never empty while written
+    std::string target;                      // for the log
+    bool chunked = false;
+    bool keep_alive = false;
+    bool more = true;    // the producer has more pieces after `piece`
+    uint64_t bytes = 0;  // body bytes written
+  };
+  std::optional<StreamedBody> streamed_;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
   bool reading_ = false;

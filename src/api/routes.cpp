@@ -7,6 +7,8 @@
 #include "api/exposition.h"
 #include "api/json_render.h"
 #include "api/json_writer.h"
+#include "interchange/history_export.h"
+#include "interchange/interchange.h"
 #include "model/duration.h"
 #include "model/selector.h"
 
@@ -104,6 +106,50 @@ Status ParseStepAndAgg(const QueryParams& query, QueryRange& range) {
   return Status::Ok();
 }
 
+// The export route's format= (json when absent).
+Result<HistoryFormat> ExportFormat(const QueryParams& query) {
+  const std::string* name = query.Get("format");
+  if (name == nullptr) return HistoryFormat::kJson;
+  Result<HistoryFormat> format = ParseHistoryFormat(*name);
+  if (!format.ok()) return BadParam("format", format.status().message());
+  return format;
+}
+
+// An export is raw samples: bucketing parameters would be silently ignored,
+// so they are refused with a pointer to the route that has them.
+Status RefuseBucketing(const QueryParams& query) {
+  for (std::string_view name : {"step", "agg"}) {
+    if (query.Get(name) != nullptr) {
+      return BadParam(name, "an export has every raw sample; /api/v1/metrics/history buckets them");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string_view FileExtension(HistoryFormat format) {
+  switch (format) {
+    case HistoryFormat::kOpenMetrics:
+      return "om";
+    case HistoryFormat::kCsv:
+      return "csv";
+    case HistoryFormat::kJson:
+      return "json";
+  }
+  return "json";
+}
+
+// GET /api/v1/export's body: the history walk, one writer chunk per piece.
+class ExportBody final : public BodyProducer {
+ public:
+  ExportBody(const SeriesRegistry& registry, const Store& store, std::vector<SeriesId> ids,
+             ExportRange range, HistoryFormat format)
+      : export_(registry, store, std::move(ids), range, format) {}
+  Result<bool> Next(std::string* out) override { return export_.Next(out); }
+
+ private:
+  HistoryExport export_;
+};
+
 std::string RenderMetadataJson(const SeriesRegistry& registry) {
   std::string out = "{\"metrics\":[";
   bool first = true;
@@ -186,6 +232,7 @@ const std::vector<ApiHandler::Route>& ApiHandler::Routes() {
       {"/api/v1/health", &ApiHandler::Health},
       {"/api/v1/metrics", &ApiHandler::Metrics},
       {"/api/v1/metrics/history", &ApiHandler::History},
+      {"/api/v1/export", &ApiHandler::Export},
       {"/api/v1/metadata", &ApiHandler::Metadata},
       {"/api/v1/storage", &ApiHandler::Storage},
       {"/metrics", &ApiHandler::Exposition},
@@ -194,6 +241,7 @@ const std::vector<ApiHandler::Route>& ApiHandler::Routes() {
       {"/api/health", &ApiHandler::Health},
       {"/api/metrics/current", &ApiHandler::Metrics},
       {"/api/metrics/history", &ApiHandler::LegacyHistory},
+      {"/metrics/export", &ApiHandler::LegacyExport},
   };
   return kRoutes;
 }
@@ -250,6 +298,7 @@ code{background:#f3f3f3;padding:0 .3em}</style></head><body>
 <li><a href="/api/v1/metrics"><code>/api/v1/metrics</code></a> &mdash; the latest tick as JSON
  (<a href="/api/v1/metrics?match=system_cpu">?match=system_cpu</a>)</li>
 <li><a href="/api/v1/metrics/history?metric=system_cpu_usage_percent&amp;hours=0.25&amp;step=15s"><code>/api/v1/metrics/history</code></a> &mdash; history of a selector</li>
+<li><a href="/api/v1/export?metric=system_cpu_usage_percent&amp;format=csv"><code>/api/v1/export</code></a> &mdash; history as a JSON, CSV or OpenMetrics download</li>
 <li><a href="/api/v1/metadata"><code>/api/v1/metadata</code></a> &mdash; every metric with type, help and unit</li>
 <li><a href="/metrics"><code>/metrics</code></a> &mdash; Prometheus text format</li>
 <li><code>ws://HOST/ws</code> &mdash; one JSON message per tick</li>
@@ -354,6 +403,40 @@ HttpResponse ApiHandler::HistoryFor(std::string_view selector_text,
   Result<std::vector<SeriesPoints>> series = store_.Query(selector->Select(registry_), range);
   if (!series.ok()) return JsonError(HttpStatusOf(series.status()), series.status().message());
   return Ok(RenderHistoryJson(selector_text, range, *series, registry_));
+}
+
+HttpResponse ApiHandler::Export(const RequestTarget& target) const {
+  const std::string* metric = target.query.Get("metric");
+  if (metric == nullptr) return JsonError(400, "missing required parameter 'metric'");
+  return ExportFor(*metric, target);
+}
+
+HttpResponse ApiHandler::LegacyExport(const RequestTarget& target) const {
+  const std::string* metric = target.query.Get("metric");
+  return ExportFor(metric ? std::string_view(*metric) : kLegacyHistorySelector, target);
+}
+
+// Everything that can be wrong with the request is found here, before the
+// server sends a header; only a store failure can cut the body short later.
+HttpResponse ApiHandler::ExportFor(std::string_view selector_text,
+                                   const RequestTarget& target) const {
+  Result<SeriesSelector> selector = SeriesSelector::Parse(selector_text);
+  if (!selector.ok()) {
+    return JsonError(400, std::string(BadParam("metric", selector.status().message()).message()));
+  }
+  Result<HistoryFormat> format = ExportFormat(target.query);
+  if (!format.ok()) return JsonError(400, format.status().message());
+  QueryRange range;
+  Status st = ParseTimeRange(target.query, clock_(), range);
+  if (st.ok()) st = RefuseBucketing(target.query);
+  if (!st.ok()) return JsonError(400, st.message());
+  HttpResponse response = Ok("", std::string(ContentType(*format)));
+  response.headers.emplace_back(
+      "Content-Disposition",
+      "attachment; filename=\"perfwatch-export." + std::string(FileExtension(*format)) + "\"");
+  response.stream = std::make_unique<ExportBody>(registry_, store_, selector->Select(registry_),
+                                                 ExportRange{range.from_ms, range.to_ms}, *format);
+  return response;
 }
 
 HttpResponse ApiHandler::Metadata(const RequestTarget&) const {

@@ -32,10 +32,32 @@ struct HttpRequest {
   std::string authorization;  // raw Authorization header, "" when absent
 };
 
+// A response body produced a piece at a time, for answers too large to hold
+// (GET /api/v1/export). The server asks for the next piece only after the
+// previous one is written to the socket, so a slow client holds production
+// back instead of making the server buffer.
+//
+// Not thread-safe: calls never overlap, though they may come from different
+// server threads. Whatever it reads must outlive it (the handler's registry
+// and store do).
+class BodyProducer {
+ public:
+  virtual ~BodyProducer() = default;
+  // Replaces *out with the next piece (possibly empty). True while more may
+  // follow; false once the body is complete, *out holding its last piece. An
+  // error ends the body where it is: the server cuts the transfer short so
+  // the client sees it incomplete.
+  virtual Result<bool> Next(std::string* out) = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // When set, the body is streamed from it and `body` is ignored: chunked
+  // for HTTP/1.1, ended by closing the connection for HTTP/1.0; HEAD never
+  // pulls it.
+  std::unique_ptr<BodyProducer> stream;
   // Besides Content-Type and Content-Length, which the server sets.
   std::vector<std::pair<std::string, std::string>> headers;
 
@@ -52,7 +74,8 @@ int HttpStatusOf(const Status& status);
 using WallClock = std::function<TimestampMs()>;
 TimestampMs SystemNowMs();
 
-// Used by /api/metrics/history (the seed tool's alias) when no metric= is given.
+// Used by the seed tool's aliases /api/metrics/history and /metrics/export
+// when no metric= is given.
 inline constexpr std::string_view kLegacyHistorySelector =
     "{__name__=~\"system_cpu_usage_percent|system_memory_used_percent\"}";
 
@@ -89,10 +112,13 @@ class ApiHandler {
   HttpResponse Metrics(const RequestTarget&) const;
   HttpResponse History(const RequestTarget&) const;
   HttpResponse LegacyHistory(const RequestTarget&) const;
+  HttpResponse Export(const RequestTarget&) const;
+  HttpResponse LegacyExport(const RequestTarget&) const;
   HttpResponse Metadata(const RequestTarget&) const;
   HttpResponse Exposition(const RequestTarget&) const;
   HttpResponse WebSocketWithoutUpgrade(const RequestTarget&) const;
   HttpResponse HistoryFor(std::string_view selector_text, const RequestTarget&) const;
+  HttpResponse ExportFor(std::string_view selector_text, const RequestTarget&) const;
 
   const SeriesRegistry& registry_;
   const Store& store_;

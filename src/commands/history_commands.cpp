@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "interchange/history_export.h"
 #include "interchange/interchange.h"
 #include "model/selector.h"
 #include "store/backfill.h"
@@ -12,8 +13,6 @@
 
 namespace perfwatch {
 namespace {
-
-constexpr int64_t kChunkMs = 3'600'000;
 
 int Fail(const std::string& what) {
   std::cerr << "perfwatch: " << what << "\n";
@@ -64,7 +63,8 @@ int RunImport(const Config& config, const ImportCommand& command) {
     file.clear();
     file.seekg(0);
   }
-  Result<std::unique_ptr<Backfill>> backfill = Backfill::Open(config.storage.data_dir);
+  Result<std::unique_ptr<Backfill>> backfill = Backfill::Open(
+      config.storage.data_dir, BlockLayout{.window_ms = config.storage.block_duration_ms});
   if (!backfill.ok()) return Fail(backfill.status().message());
   BackfillSink sink(**backfill);
   std::istream& in = from_stdin ? std::cin : file;
@@ -101,12 +101,14 @@ int RunExport(const Config& config, const ExportCommand& command) {
   DurableStoreOptions options;
   options.data_dir = config.storage.data_dir;
   options.interval_ms = config.collect.interval_ms;
-  options.head.max_points_per_query = size_t{1} << 24;  // one chunk of one series at a time
+  // The export reads one window (at most an hour) of one series per query
+  // and halves the window when a query is refused, so this bounds memory.
+  options.head.max_points_per_query = size_t{1} << 20;
   Result<std::unique_ptr<DurableStore>> store = DurableStore::Open(registry, options);
   if (!store.ok()) {
     return Fail(store.status().message() +
                 " — while perfwatch serves a directory, export through it: "
-                "curl 'http://HOST:PORT/api/v1/metrics/history?metric=...'");
+                "curl 'http://HOST:PORT/api/v1/export?metric=...&format=csv'");
   }
   std::ofstream file;
   if (command.output != "-") {
@@ -114,44 +116,17 @@ int RunExport(const Config& config, const ExportCommand& command) {
     if (!file) return Fail("cannot write " + command.output + ": " + std::strerror(errno));
   }
   std::ostream& out = command.output == "-" ? std::cout : file;
-  std::unique_ptr<HistoryWriter> writer = MakeHistoryWriter(
-      *format, [&out](std::string_view chunk) { out.write(chunk.data(), chunk.size()); });
-  uint64_t samples = 0;
-  for (SeriesId id : selector->Select(registry)) {
-    const SeriesKey& key = registry.Key(id);
-    std::optional<MetricMeta> meta = registry.Meta(key.name);
-    bool begun = false;
-    // An hour at a time where there is data; empty stretches are crossed in
-    // doubling leaps so a range of years costs dozens of queries, not
-    // tens of thousands.
-    int64_t chunk = kChunkMs;
-    for (TimestampMs t = from; t <= to;) {
-      QueryRange range{t, t > to - chunk ? to : t + chunk - 1, 0, Aggregation::kLast};
-      t = range.to_ms + 1;
-      Result<std::vector<SeriesPoints>> points = (*store)->Query({id}, range);
-      if (!points.ok()) return Fail(points.status().message());
-      if (points->empty()) {
-        if (chunk < (int64_t{1} << 40)) chunk *= 2;
-        continue;
-      }
-      chunk = kChunkMs;
-      for (const SeriesPoints& sp : *points) {
-        for (const Sample& s : sp.points) {
-          if (!begun) {
-            if (Status st = writer->BeginSeries(key, meta ? &*meta : nullptr); !st.ok()) {
-              return Fail(st.message());
-            }
-            begun = true;
-          }
-          if (Status st = writer->AddSample(s); !st.ok()) return Fail(st.message());
-          ++samples;
-        }
-      }
-    }
+  HistoryExport history(registry, **store, selector->Select(registry), ExportRange{from, to},
+                        *format);
+  std::string piece;
+  for (bool more = true; more;) {
+    Result<bool> next = history.Next(&piece);
+    if (!next.ok()) return Fail(next.status().message());
+    out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    more = *next;
   }
-  writer->Finish();
   out.flush();
-  std::cerr << "exported " << samples << " samples\n";
+  std::cerr << "exported " << history.samples() << " samples\n";
   return out ? 0 : Fail("write failed: " + std::string(std::strerror(errno)));
 }
 

@@ -13,8 +13,9 @@ namespace perfwatch {
 // backfills it through store/backfill.h.
 int RunImport(const Config& config, const ImportCommand& command);
 
-// Streams the selected series out an hour of history at a time, so memory
-// stays bounded whatever the range.
+// Streams the selected series out through interchange/history_export.h (the
+// walk GET /api/v1/export uses too), so memory stays bounded whatever the
+// range.
 int RunExport(const Config& config, const ExportCommand& command);
 
 }  // namespace perfwatch

@@ -7,6 +7,7 @@
 #include "api/exposition.h"
 #include "api/json_render.h"
 #include "fake_store.h"
+#include "interchange/interchange.h"
 
 namespace perfwatch {
 namespace {
@@ -43,6 +44,19 @@ class RoutesTest : public ::testing::Test {
 
   static std::string Error(const HttpResponse& r) { return json::parse(r.body)["error"]; }
 
+  // The body as a client receives it: `body`, or all the stream produces.
+  static Result<std::string> Drain(HttpResponse& r) {
+    if (!r.stream) return r.body;
+    std::string all, piece;
+    for (bool more = true; more;) {
+      Result<bool> next = r.stream->Next(&piece);
+      if (!next.ok()) return next.status();
+      all += piece;
+      more = *next;
+    }
+    return all;
+  }
+
   SeriesRegistry registry_;
   FakeStore store_;
   ApiHandler handler_;
@@ -66,7 +80,7 @@ TEST_F(RoutesTest, RootIsAStaticIndexLinkingEveryRoute) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
   for (const char* route : {"/api/v1/health", "/api/v1/metrics", "/api/v1/metrics/history",
-                            "/api/v1/metadata", "/metrics", "/ws"}) {
+                            "/api/v1/export", "/api/v1/metadata", "/metrics", "/ws"}) {
     EXPECT_NE(r.body.find(route), std::string::npos) << route;
   }
   EXPECT_NE(r.Header("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
@@ -267,6 +281,108 @@ TEST_F(RoutesTest, LegacyHistoryDefaultsToCpuAndMemory) {
   EXPECT_EQ(store_.last_range.from_ms, kNow - 6 * 3'600'000);
   ASSERT_EQ(Get("/api/metrics/history?metric=system_memory_used_percent").status, 200);
   EXPECT_EQ(store_.last_ids.size(), 1u);
+}
+
+TEST_F(RoutesTest, ExportStreamsRawSamplesOfTheSelectionAsAnAttachment) {
+  handler_.Publish(MakeTick(kNow));
+  store_.points = {{1000, 1.5}, {2000, std::nan("")}, {9000, 3}};
+  HttpResponse r =
+      Get("/api/v1/export?metric=system_cpu_usage_percent%7Bcpu%3D%221%22%7D&from=1000&to=2000"
+          "&format=csv");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/csv; charset=utf-8; header=present");
+  EXPECT_EQ(r.Header("Content-Disposition"), "attachment; filename=\"perfwatch-export.csv\"");
+  EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff");
+  ASSERT_NE(r.stream, nullptr);
+  // Nothing is read before the server pulls the first piece.
+  EXPECT_EQ(store_.queries, 0);
+  Result<std::string> body = Drain(r);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_EQ(*body,
+            "metric,labels,timestamp_ms,value\n"
+            "system_cpu_usage_percent,\"{cpu=\"\"1\"\"}\",1000,1.5\n"
+            "system_cpu_usage_percent,\"{cpu=\"\"1\"\"}\",2000,NaN\n");
+  EXPECT_EQ(store_.last_range.step_ms, 0);
+}
+
+TEST_F(RoutesTest, ExportDefaultsToJsonOverTheLastHour) {
+  handler_.Publish(MakeTick(kNow));
+  store_.points = {{kNow - 3'600'001, 1}, {kNow - 3'600'000, 2}, {kNow, 3}};
+  HttpResponse r = Get("/api/v1/export?metric=system_memory_used_percent");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(r.Header("Content-Disposition"), "attachment; filename=\"perfwatch-export.json\"");
+  Result<std::string> body = Drain(r);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  json doc = json::parse(*body);
+  ASSERT_EQ(doc["series"].size(), 1u);
+  EXPECT_EQ(doc["series"][0]["metric"], "system_memory_used_percent");
+  EXPECT_EQ(doc["series"][0]["points"], json::parse("[[1699996400000,2],[1700000000000,3]]"));
+  EXPECT_EQ(store_.last_range.to_ms, kNow);
+}
+
+TEST_F(RoutesTest, ExportNamesEachFormatsContentTypeAndFileExtension) {
+  handler_.Publish(MakeTick(kNow));
+  for (auto [name, ext] : {std::pair{"json", "json"}, {"csv", "csv"}, {"openmetrics", "om"}}) {
+    HttpResponse r = Get(std::string("/api/v1/export?metric=system_load1&format=") + name);
+    ASSERT_EQ(r.status, 200) << name << ": " << r.body;
+    EXPECT_EQ(r.content_type, ContentType(*ParseHistoryFormat(name))) << name;
+    EXPECT_EQ(r.Header("Content-Disposition"),
+              std::string("attachment; filename=\"perfwatch-export.") + ext + "\"");
+  }
+}
+
+TEST_F(RoutesTest, ExportRejectsBadParametersNamingEachBeforeAnyBody) {
+  struct Case {
+    std::string query;
+    std::string named;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"hours=1", "missing required parameter 'metric'"},
+           {"metric=cpu%7Bmode%3D", "'metric'"},
+           {"metric=up&format=xml", "invalid parameter 'format': unknown format \"xml\""},
+           {"metric=up&from=5000&to=1000", "'from' (5000) is after 'to' (1000)"},
+           {"metric=up&from=yesterday", "'from'"},
+           {"metric=up&to=-1", "'to'"},
+           {"metric=up&hours=0", "'hours'"},
+           {"metric=up&from=1000&hours=1", "'hours'"},
+           {"metric=up&step=1m", "'step'"},
+           {"metric=up&agg=max", "'agg'"},
+       }) {
+    HttpResponse r = Get("/api/v1/export?" + c.query);
+    EXPECT_EQ(r.status, 400) << c.query;
+    EXPECT_EQ(r.stream, nullptr) << c.query;
+    EXPECT_NE(Error(r).find(c.named), std::string::npos) << c.query << ": " << Error(r);
+  }
+  EXPECT_EQ(store_.queries, 0);
+}
+
+TEST_F(RoutesTest, ExportReportsAStoreFailureFromTheStream) {
+  handler_.Publish(MakeTick(kNow));
+  store_.error = Status::IOError("block 7 is unreadable");
+  HttpResponse r = Get("/api/v1/export?metric=system_memory_used_percent");
+  ASSERT_EQ(r.status, 200);
+  Result<std::string> body = Drain(r);
+  ASSERT_FALSE(body.ok());
+  EXPECT_EQ(body.status().message(), "block 7 is unreadable");
+}
+
+TEST_F(RoutesTest, SeedExportAliasDefaultsToCpuAndMemory) {
+  handler_.Publish(MakeTick(kNow));
+  store_.points = {{kNow - 1000, 7}};
+  HttpResponse r = Get("/metrics/export?format=openmetrics&hours=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("Content-Disposition"), "attachment; filename=\"perfwatch-export.om\"");
+  Result<std::string> body = Drain(r);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_NE(body->find("system_cpu_usage_percent{cpu=\"1\"} 7 1699999999"), std::string::npos)
+      << *body;
+  EXPECT_NE(body->find("system_memory_used_percent 7 1699999999"), std::string::npos) << *body;
+  EXPECT_EQ(body->find("net_received"), std::string::npos) << *body;
+  EXPECT_TRUE(body->ends_with("# EOF\n")) << *body;
+  HttpResponse one = Get("/metrics/export?metric=net_received_bytes_total&format=csv");
+  ASSERT_EQ(one.status, 200);
+  EXPECT_NE(Drain(one)->find("net_received_bytes_total"), std::string::npos);
 }
 
 TEST_F(RoutesTest, UnknownRoutesAre404Json) {
