@@ -162,29 +162,38 @@ std::vector<int64_t> Transformed(std::span<const int64_t> values, IntTransform t
   return out;
 }
 
+// Sealing spends most of its integer-column time here (millisecond
+// timestamps are ~2^41, so a gcd takes dozens of steps): a value the
+// divisor already divides needs none, and a divisor of 1 is final.
 uint64_t CommonDivisor(std::span<const int64_t> written) {
   uint64_t divisor = 0;
-  for (size_t i = 1; i < written.size(); ++i) {
+  for (size_t i = 1; i < written.size() && divisor != 1; ++i) {
     const int64_t w = written[i];
-    divisor = std::gcd(divisor, w < 0 ? 0 - static_cast<uint64_t>(w) : static_cast<uint64_t>(w));
+    const uint64_t magnitude = w < 0 ? 0 - static_cast<uint64_t>(w) : static_cast<uint64_t>(w);
+    if (divisor != 0 && magnitude % divisor == 0) continue;
+    divisor = std::gcd(divisor, magnitude);
   }
   const bool usable =
       divisor != 0 && divisor <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
   return usable ? divisor : 1;
 }
 
-std::string IntColumnAs(std::span<const int64_t> values, IntTransform transform, bool planes) {
-  const std::vector<int64_t> written = Transformed(values, transform);
-  const uint64_t divisor = CommonDivisor(written);
+constexpr size_t kRegularShortcutEntries = 64;
+
+// One layout of a column whose transform is already applied (`written`,
+// with its CommonDivisor).
+std::string IntColumnAs(std::span<const int64_t> written, uint64_t divisor, IntTransform transform,
+                        bool planes) {
   std::string out;
-  out.reserve(values.size() * 2 + 16);
+  out.reserve(written.size() * 2 + 16);
   out.push_back(static_cast<char>(static_cast<uint8_t>(transform) | (planes ? kPlanesFlag : 0)));
   PutVarint(out, divisor);
   PutVarint(out, ZigZag(written[0]));
   std::vector<uint64_t> zigzag(written.size());
   uint64_t max = 0;
+  const auto d = static_cast<int64_t>(divisor);
   for (size_t i = 1; i < written.size(); ++i) {
-    zigzag[i] = ZigZag(written[i] / static_cast<int64_t>(divisor));
+    zigzag[i] = ZigZag(d == 1 ? written[i] : written[i] / d);
     max = std::max(max, zigzag[i]);
   }
   if (!planes) {
@@ -201,13 +210,25 @@ std::string IntColumnAs(std::span<const int64_t> values, IntTransform transform,
   return out;
 }
 
-// The layout whose column compresses best.
+// The layout whose column compresses best. A long column that is regular
+// to the end (delta of delta zero after the first two entries: timestamps
+// on the collection grid, steadily growing counters) is written as
+// delta-of-delta varints without trying the others: its entries are one
+// zero byte each, which nothing beats by more than a few bytes after zstd.
+// Short columns try every layout; there the fixed bytes decide.
 std::string IntColumn(std::span<const int64_t> values, Compressor& zstd) {
   std::string best;
   size_t best_size = 0;
-  for (bool planes : {false, true}) {
-    for (IntTransform t : {IntTransform::kDeltaOfDelta, IntTransform::kDelta, IntTransform::kRaw}) {
-      std::string column = IntColumnAs(values, t, planes);
+  for (IntTransform t : {IntTransform::kDeltaOfDelta, IntTransform::kDelta, IntTransform::kRaw}) {
+    const std::vector<int64_t> written = Transformed(values, t);
+    if (t == IntTransform::kDeltaOfDelta && written.size() >= kRegularShortcutEntries &&
+        std::all_of(written.begin() + std::min<size_t>(2, written.size()), written.end(),
+                    [](int64_t w) { return w == 0; })) {
+      return IntColumnAs(written, CommonDivisor(written), t, false);
+    }
+    const uint64_t divisor = CommonDivisor(written);
+    for (bool planes : {false, true}) {
+      std::string column = IntColumnAs(written, divisor, t, planes);
       const size_t size = zstd.ProbeSize(column);
       if (best.empty() || size < best_size) {
         best = std::move(column);
