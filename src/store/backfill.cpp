@@ -53,7 +53,26 @@ Status Backfill::Add(const SeriesKey& key, const MetricMeta* meta, const Sample&
   return Status::Ok();
 }
 
-Status Backfill::Finish() { return FlushSeries(); }
+Status Backfill::Finish() {
+  if (Status st = FlushSeries(); !st.ok()) return st;
+  return WriteBatch();
+}
+
+void Backfill::Queue(int64_t durable, Tier tier, BlockKind kind, TimestampMs start, TimestampMs end,
+                     uint32_t count, std::string bytes) {
+  batch_.total += bytes.size();
+  batch_.bytes.push_back(std::move(bytes));
+  batch_.writes.push_back({durable, tier, start, end, count, kind, batch_.bytes.back()});
+  batch_.series.insert(durable);
+  ++stats_.blocks;
+}
+
+Status Backfill::WriteBatch() {
+  if (batch_.writes.empty()) return Status::Ok();
+  Status st = db_->PutBlocks(batch_.writes);
+  batch_ = Batch();
+  return st;
+}
 
 Status Backfill::FlushSeries() {
   if (buffer_.empty()) return Status::Ok();
@@ -72,26 +91,35 @@ Status Backfill::FlushSeries() {
   buffer_.clear();
   Result<int64_t> durable = db_->PutSeries(key_.name, key_.labels.ToString(), meta_);
   if (!durable.ok()) return durable.status();
-  std::vector<TimestampMs> days;
+  // Merging reads what is stored: this series' queued blocks must be there.
+  if (batch_.series.contains(*durable) || batch_.total >= kBatchBytes) {
+    if (Status st = WriteBatch(); !st.ok()) return st;
+  }
+  std::map<TimestampMs, std::vector<RollupPoint>> minutes;  // by window
   size_t i = 0;
   while (i < unique.size()) {
     TimestampMs window = AlignDown(unique[i].t_ms, layout_.window_ms);
     size_t j = i;
     while (j < unique.size() && unique[j].t_ms < window + layout_.window_ms) ++j;
     std::vector<Sample> part(unique.begin() + i, unique.begin() + j);
-    if (Status st = WriteWindow(*durable, window, std::move(part)); !st.ok()) return st;
-    TimestampMs day = AlignDown(window, layout_.hour_block_ms);
-    if (days.empty() || days.back() != day) days.push_back(day);
+    Result<std::vector<RollupPoint>> rolled = WriteWindow(*durable, window, std::move(part));
+    if (!rolled.ok()) return rolled.status();
+    minutes[window] = std::move(*rolled);
     i = j;
   }
+  std::vector<TimestampMs> days;
+  for (const auto& [window, points] : minutes) {
+    TimestampMs day = AlignDown(window, layout_.hour_block_ms);
+    if (days.empty() || days.back() != day) days.push_back(day);
+  }
   for (TimestampMs day : days) {
-    if (Status st = RebuildHours(*durable, day); !st.ok()) return st;
+    if (Status st = RebuildHours(*durable, day, minutes); !st.ok()) return st;
   }
   return Status::Ok();
 }
 
-// One raw block and its 1-minute block, each merged with what is there.
-Status Backfill::WriteWindow(int64_t durable, TimestampMs window, std::vector<Sample> samples) {
+Result<std::vector<RollupPoint>> Backfill::WriteWindow(int64_t durable, TimestampMs window,
+                                                       std::vector<Sample> samples) {
   Result<std::vector<BlockRef>> raw_old = db_->Blocks(durable, Tier::kRaw, window, window);
   if (!raw_old.ok()) return raw_old.status();
   for (const BlockRef& b : *raw_old) {
@@ -108,27 +136,27 @@ Status Backfill::WriteWindow(int64_t durable, TimestampMs window, std::vector<Sa
   if (!raw.ok()) return raw.status();
   Result<std::string> rolled = EncodeRollupBlock(minutes);
   if (!rolled.ok()) return rolled.status();
-  BlockWrite writes[] = {
-      {durable, Tier::kRaw, window, samples.back().t_ms, static_cast<uint32_t>(samples.size()),
-       BlockKind::kSamples, *raw},
-      {durable, Tier::kMinute, window, minutes.back().t, static_cast<uint32_t>(minutes.size()),
-       BlockKind::kRollups, *rolled},
-  };
-  stats_.blocks += 2;
-  return db_->PutBlocks(writes);
+  Queue(durable, Tier::kRaw, BlockKind::kSamples, window, samples.back().t_ms,
+        static_cast<uint32_t>(samples.size()), std::move(*raw));
+  Queue(durable, Tier::kMinute, BlockKind::kRollups, window, minutes.back().t,
+        static_cast<uint32_t>(minutes.size()), std::move(*rolled));
+  return minutes;
 }
 
-// The day's hour block, recomputed from its minute blocks.
-Status Backfill::RebuildHours(int64_t durable, TimestampMs day) {
-  Result<std::vector<BlockRef>> refs =
-      db_->Blocks(durable, Tier::kMinute, day, day + layout_.hour_block_ms - 1);
+Status Backfill::RebuildHours(int64_t durable, TimestampMs day,
+                              const std::map<TimestampMs, std::vector<RollupPoint>>& fresh) {
+  const TimestampMs day_end = day + layout_.hour_block_ms;
+  Result<std::vector<BlockRef>> refs = db_->Blocks(durable, Tier::kMinute, day, day_end - 1);
   if (!refs.ok()) return refs.status();
   std::vector<RollupPoint> minutes;
   for (const BlockRef& b : *refs) {
-    if (b.start_ms < day || b.start_ms >= day + layout_.hour_block_ms) continue;
+    if (b.start_ms < day || b.start_ms >= day_end || fresh.contains(b.start_ms)) continue;
     Result<std::vector<RollupPoint>> points = DecodeRollupBlock(b.data);
     if (!points.ok()) return points.status();
     minutes.insert(minutes.end(), points->begin(), points->end());
+  }
+  for (auto it = fresh.lower_bound(day); it != fresh.end() && it->first < day_end; ++it) {
+    minutes.insert(minutes.end(), it->second.begin(), it->second.end());
   }
   if (minutes.empty()) return Status::Ok();
   std::sort(minutes.begin(), minutes.end(),
@@ -136,15 +164,9 @@ Status Backfill::RebuildHours(int64_t durable, TimestampMs day) {
   std::vector<RollupPoint> hours = RollUp(minutes, 3'600'000);
   Result<std::string> bytes = EncodeRollupBlock(hours);
   if (!bytes.ok()) return bytes.status();
-  BlockWrite write{durable,
-                   Tier::kHour,
-                   day,
-                   hours.back().t,
-                   static_cast<uint32_t>(hours.size()),
-                   BlockKind::kRollups,
-                   *bytes};
-  ++stats_.blocks;
-  return db_->PutBlocks({&write, 1});
+  Queue(durable, Tier::kHour, BlockKind::kRollups, day, hours.back().t,
+        static_cast<uint32_t>(hours.size()), std::move(*bytes));
+  return Status::Ok();
 }
 
 }  // namespace perfwatch

@@ -12,6 +12,8 @@
 // One thread at a time.
 
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -21,6 +23,7 @@
 #include "model/sample.h"
 #include "model/status.h"
 #include "store/block_store.h"
+#include "store/rollup.h"
 
 namespace perfwatch {
 
@@ -48,11 +51,29 @@ class Backfill {
  private:
   struct Lock;
   Backfill(std::unique_ptr<Lock> lock, std::unique_ptr<BlockStore> db, BlockLayout layout);
+  // Blocks waiting to be written together: PutBlocks packs a batch into
+  // pages (best fit), which one- or two-block transactions cannot.
+  struct Batch {
+    std::deque<std::string> bytes;  // what `writes` point at
+    std::vector<BlockWrite> writes;
+    std::unordered_set<int64_t> series;
+    size_t total = 0;
+  };
   Status FlushSeries();
-  Status WriteWindow(int64_t durable, TimestampMs window, std::vector<Sample> samples);
-  Status RebuildHours(int64_t durable, TimestampMs day);
+  // One window's raw and 1-minute blocks, merged with any stored ones;
+  // returns its minutes for the day's hour block.
+  Result<std::vector<RollupPoint>> WriteWindow(int64_t durable, TimestampMs window,
+                                               std::vector<Sample> samples);
+  // The day's hour block from its 1-minute points: `fresh` by window for
+  // the windows of this flush, the stored blocks for the others.
+  Status RebuildHours(int64_t durable, TimestampMs day,
+                      const std::map<TimestampMs, std::vector<RollupPoint>>& fresh);
+  void Queue(int64_t durable, Tier tier, BlockKind kind, TimestampMs start, TimestampMs end,
+             uint32_t count, std::string bytes);
+  Status WriteBatch();
 
   static constexpr size_t kFlushSamples = 1 << 20;  // bounds memory per series
+  static constexpr size_t kBatchBytes = 4 << 20;    // bounds memory of the batch
 
   std::unique_ptr<Lock> lock_;
   std::unique_ptr<BlockStore> db_;
@@ -62,6 +83,7 @@ class Backfill {
   MetricMeta meta_;
   std::vector<Sample> buffer_;
   std::unordered_set<std::string> seen_;  // keys already counted in stats_.series
+  Batch batch_;
   BackfillStats stats_;
 };
 
