@@ -83,6 +83,19 @@ std::string_view PathOf(std::string_view target) { return target.substr(0, targe
 
 // One HTTP/1.1 connection: read a request, answer, repeat while keep-alive.
 // Every member is touched only on the socket's strand.
+// A response body being streamed by an HttpSession. At namespace scope: a
+// nested class with default member initializers is not default-constructible
+// (for std::optional::emplace) inside its enclosing class's definition.
+struct StreamedBody {
+  std::unique_ptr<BodyProducer> producer;  // reset once the body is complete
+  std::string piece;                       // being written; never empty while written
+  std::string target;                      // for the log
+  bool chunked = false;
+  bool keep_alive = false;
+  bool more = true;    // the producer has more pieces after `piece`
+  uint64_t bytes = 0;  // body bytes written
+};
+
 class HttpSession final : public ShutdownTarget, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket socket, const ServerContext& ctx, ConnectionTracker::Slot slot)
@@ -340,15 +353,6 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   // The response whose body is being streamed (see SendStreamed).
-  struct StreamedBody {
-    std::unique_ptr<BodyProducer> producer;  // reset once the body is complete
-    std::string piece;                       // being written; never empty while written
-    std::string target;                      // for the log
-    bool chunked = false;
-    bool keep_alive = false;
-    bool more = true;    // the producer has more pieces after `piece`
-    uint64_t bytes = 0;  // body bytes written
-  };
   std::optional<StreamedBody> streamed_;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;

@@ -440,6 +440,12 @@ bool HistorySax::ElementContainer(Element& e, Field field, bool object) {
       if (e.metric && e.labels && !e.streaming) {
         if (!PrepareSeries(e)) return false;
         e.streaming = true;
+        // Points of an earlier "points" key, before "metric" and "labels"
+        // (a duplicate key): they belong to the series as much as these.
+        for (Sample s : e.buffered) {
+          if (!Deliver(e, s)) return false;
+        }
+        e.buffered = {};
       }
       return Push(FrameKind::kPoints);
     case Field::kSeriesList:

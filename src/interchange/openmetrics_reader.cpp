@@ -51,10 +51,14 @@ class OpenMetricsReader {
 
   Status Run() {
     const size_t max_line = context_.options().max_line_bytes;
+    // Where "# EOF" is missing: after the last line, or on it when the input
+    // ends inside it (no "\n"), not on a line the input does not have.
+    uint64_t missing_eof_line = 1;
     for (;;) {
       line_number_ = in_.line();
       TextInput::LineResult result = in_.ReadLine(&line_, max_line);
       if (result == TextInput::LineResult::kEnd) break;
+      missing_eof_line = in_.line_had_newline() ? in_.line() : line_number_;
       ++context_.stats().lines;
       Status s;
       if (result == TextInput::LineResult::kTooLong) {
@@ -70,7 +74,7 @@ class OpenMetricsReader {
       if (!s.ok()) return s;
     }
     if (in_.failed()) return Status::IOError("reading the input failed at " + Where(line_number_));
-    return ReadContext::Fatal(line_number_, 0, "the input ends without \"# EOF\"");
+    return ReadContext::Fatal(missing_eof_line, 0, "the input ends without \"# EOF\"");
   }
 
  private:
@@ -101,24 +105,27 @@ class OpenMetricsReader {
     }
     std::string_view name = line.substr(7, end - 7);
     std::string_view text = line.substr(end + 1);
-    if (name != family_.name) family_ = Family(std::string(name));
+    // Built aside and kept only when the line is good: a skipped line
+    // (skip_bad_records) must not change the metadata of later samples.
+    Family family = name == family_.name ? family_ : Family(std::string(name));
     if (keyword == "# TYPE ") {
       std::optional<FamilyType> type = ParseFamilyType(text);
       if (!type) return Bad(end + 1, "unknown metric type \"" + std::string(text) + "\"");
-      family_.type = *type;
+      family.type = *type;
     } else if (keyword == "# HELP ") {
-      if (!UnescapePromText(text, &family_.help)) {
+      if (!UnescapePromText(text, &family.help)) {
         return Bad(end + 1, "bad escape in help text (allowed: \\\\, \\\" and \\n)");
       }
-      if (!IsValidUtf8(family_.help)) return Bad(end + 1, "help text is not valid UTF-8");
+      if (!IsValidUtf8(family.help)) return Bad(end + 1, "help text is not valid UTF-8");
     } else {
       if (!text.empty() && !(name.ends_with(text) && name.size() > text.size() &&
                              name[name.size() - text.size() - 1] == '_')) {
         return Bad(end + 1, "unit \"" + std::string(text) + "\" is not a suffix of metric \"" +
                                 std::string(name) + "\"");
       }
-      family_.unit = text;
+      family.unit = text;
     }
+    family_ = std::move(family);
     return Status::Ok();
   }
 

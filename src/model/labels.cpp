@@ -24,6 +24,9 @@ bool IsValidLabelName(std::string_view name) {
 }
 
 Labels::Labels(std::initializer_list<Label> labels) : labels_(labels) {
+  // As Make does: an empty value is an absent label, so a collector's key
+  // is spelled the same as the key read back from the WAL or a file.
+  std::erase_if(labels_, [](const Label& l) { return l.value.empty(); });
   std::sort(labels_.begin(), labels_.end());
 }
 

@@ -31,7 +31,8 @@ inline constexpr size_t kMaxLabelValueBytes = 1024;
 class Labels {
  public:
   Labels() = default;
-  // For literals in trusted code (collectors): sorts, does not validate.
+  // For literals in trusted code (collectors): sorts and drops empty values
+  // (as Make does), does not validate.
   Labels(std::initializer_list<Label> labels);
 
   // Sorts and validates names, duplicates and lengths; the error names the

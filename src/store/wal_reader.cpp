@@ -89,7 +89,8 @@ class LogReplay {
   const std::string& dir_;
   WalVisitor& visitor_;
   ReplayStats stats_;
-  // Series payload bytes (canonical: labels sorted) -> replay id.
+  // Series payload bytes -> replay id: the canonical spelling of each key,
+  // and any other spelling met in the log.
   std::unordered_map<std::string, SeriesId, StringHash, std::equal_to<>> ids_;
   wal::TickDecoder decoder_;
   std::vector<std::pair<SeriesId, double>> samples_;
@@ -185,11 +186,19 @@ std::string LogReplay::Apply(uint8_t type, std::string_view payload) {
       }
       Result<SeriesKey> key = wal::ParseSeriesPayload(payload);
       if (!key.ok()) return key.status().message();
-      const auto id = static_cast<SeriesId>(ids_.size());
-      ids_.emplace(std::string(payload), id);
-      decoder_.Define(id);
-      ++stats_.series;
-      visitor_.OnSeries(id, *key);
+      // The writer spells a key one way (labels sorted); any other spelling
+      // of a key already seen (labels out of order, an empty value, which
+      // Labels::Make drops) is the same series, so OnSeries stays once per key.
+      std::string canonical;
+      wal::AppendSeriesRecord(canonical, *key);
+      canonical.erase(0, wal::kRecordHeaderBytes);
+      const auto [it, added] = ids_.try_emplace(canonical, static_cast<SeriesId>(stats_.series));
+      if (canonical != payload) ids_.emplace(std::string(payload), it->second);
+      decoder_.Define(it->second);
+      if (added) {
+        ++stats_.series;
+        visitor_.OnSeries(it->second, *key);
+      }
       return "";
     }
     case wal::RecordType::kTick: {

@@ -63,6 +63,20 @@ TEST(JsonReader, ReadsABareArrayOfSeries) {
   EXPECT_TRUE(sink.series[0].key.labels.empty());
 }
 
+// Found by fuzz_interchange_readers' author: points of a first "points" key
+// held until "metric" and "labels" were known were dropped when a second
+// "points" key followed them.
+TEST(JsonReader, KeepsPointsOfARepeatedPointsKey) {
+  CollectingSink sink;
+  ASSERT_TRUE(
+      ReadText(kJson, R"({"points":[[1,1]],"metric":"a","labels":{},"points":[[2,2]]})", sink)
+          .ok());
+  ASSERT_EQ(sink.series.size(), 1u);
+  ASSERT_EQ(sink.series[0].samples.size(), 2u);
+  EXPECT_EQ(sink.series[0].samples[0].t_ms, 1);
+  EXPECT_EQ(sink.series[0].samples[1].t_ms, 2);
+}
+
 TEST(JsonReader, BoundsThePointsHeldBeforeTheMetricIsKnown) {
   ReadOptions options;
   options.max_buffered_points = 2;

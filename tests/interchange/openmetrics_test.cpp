@@ -98,6 +98,9 @@ TEST(OpenMetricsReader, NamesTheLineAndColumnOfEveryKindOfBadLine) {
 TEST(OpenMetricsReader, RequiresEofLastAndNothingAfterIt) {
   EXPECT_EQ(ReadError(kOm, "a 1 1\n"), "line 2: the input ends without \"# EOF\"");
   EXPECT_EQ(ReadError(kOm, ""), "line 1: the input ends without \"# EOF\"");
+  // Found by fuzz_interchange_readers: a last line without "\n" was reported
+  // as the line after it, one the input does not have.
+  EXPECT_EQ(ReadError(kOm, "a 1 1\na 2 2"), "line 2: the input ends without \"# EOF\"");
   EXPECT_EQ(ReadError(kOm, "a 1 1\n# EOF\nb 1 1\n"), "line 3: unexpected data after \"# EOF\"");
   EXPECT_EQ(ReadError(kOm, "a 1 1\n# EOF\n\n"), "line 3: unexpected data after \"# EOF\"");
   EXPECT_EQ(ReadError(kOm, "a 1 1\n# EOF"), "ok");
@@ -118,6 +121,25 @@ TEST(OpenMetricsReader, SkipsAndCountsBadLinesOnlyWhenAsked) {
   ASSERT_EQ(sink.series.size(), 1u);  // the bad lines do not break the series
   EXPECT_TRUE(SameSamples(sink.series[0].samples, {{1000, 1}, {4000, 4}}));
   EXPECT_NE(ReadError(kOm, text), "ok");
+}
+
+// Found by fuzz_interchange_readers: a skipped HELP line with invalid UTF-8
+// still became the family's help (and a written export then failed to read
+// back), and a skipped TYPE line of another family cleared the current one.
+TEST(OpenMetricsReader, SkippedMetadataLinesChangeNoMetadata) {
+  std::string text =
+      "# TYPE a gauge\n# HELP a Good.\n# HELP a Bad \xff.\n# HELP a Bad \\t.\n"
+      "# TYPE b bogus\na 1 1\n# EOF\n";
+  CollectingSink sink;
+  ReadStats stats;
+  ReadOptions options;
+  options.skip_bad_records = true;
+  ASSERT_TRUE(ReadText(kOm, text, sink, options, &stats).ok());
+  EXPECT_EQ(stats.skipped, 3u);
+  ASSERT_EQ(sink.series.size(), 1u);
+  ASSERT_TRUE(sink.series[0].meta.has_value());
+  EXPECT_EQ(sink.series[0].meta->kind, MetricKind::kGauge);
+  EXPECT_EQ(sink.series[0].meta->help, "Good.");
 }
 
 TEST(OpenMetricsReader, RefusesOverlongLinesWithoutHoldingThem) {

@@ -53,3 +53,19 @@ TEST(Labels, MakeRejectsOverlongValues) {
 
 }  // namespace
 }  // namespace perfwatch
+
+namespace perfwatch {
+namespace {
+
+// A collector's literal and the same key read back from the WAL or a file
+// (through Make) must be one series: an empty value is an absent label.
+TEST(Labels, LiteralsDropEmptyValuesAsMakeDoes) {
+  const Labels literal{{"b", ""}, {"a", "x"}};
+  Result<Labels> made = Labels::Make({{"a", "x"}, {"b", ""}});
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(literal.ToString(), R"({a="x"})");
+  EXPECT_EQ(literal.ToString(), made->ToString());
+}
+
+}  // namespace
+}  // namespace perfwatch

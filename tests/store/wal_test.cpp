@@ -487,6 +487,55 @@ TEST_F(WalTest, ATornSegmentHeaderIsCutToAnEmptySegment) {
   EXPECT_EQ(wal->current_segment(), 3u);
 }
 
+// A record of `type` with a valid CRC around `payload`.
+std::string CheckedRecord(uint8_t type, std::string_view payload) {
+  std::string record = RecordHeaderBytes(0, static_cast<uint32_t>(payload.size()), type);
+  record += payload;
+  const uint32_t crc = wal::MaskCrc(wal::RecordCrc(record));
+  record.replace(0, 4, RecordHeaderBytes(crc, 0, 0).substr(0, 4));
+  return record;
+}
+
+// A series record's payload with the labels in the order given (names and
+// values shorter than 128 bytes, so every varint is one byte).
+std::string SeriesPayload(std::string_view name, const std::vector<Label>& labels) {
+  std::string p(1, static_cast<char>(name.size()));
+  p += name;
+  p += static_cast<char>(labels.size());
+  for (const Label& l : labels) {
+    p += static_cast<char>(l.name.size()) + l.name;
+    p += static_cast<char>(l.value.size()) + l.value;
+  }
+  return p;
+}
+
+// Found by fuzz_wal_replay: a CRC-valid series record that spelled a key
+// already defined another way (labels out of order, an empty label value,
+// which Labels::Make drops) was announced by OnSeries as a second series with
+// the same key.
+TEST_F(WalTest, OtherSpellingsOfAKeyReplayAsTheSameSeries) {
+  std::string segment;
+  wal::AppendSegmentHeader(segment, 1);
+  segment += CheckedRecord(1, SeriesPayload("a", {{"x", "1"}, {"y", "1"}}));
+  segment += CheckedRecord(1, SeriesPayload("a", {{"y", "1"}, {"x", "1"}}));
+  segment += CheckedRecord(1, SeriesPayload("b", {}));
+  segment += CheckedRecord(1, SeriesPayload("b", {{"x", ""}}));
+  // Time 0 and 4 samples: numbers 0, 1, 2, 3 (id deltas 00), each 0.0 (ctrl 80).
+  std::string tick = std::string(8, '\0') + "\x04";
+  for (int i = 0; i < 4; ++i) tick += std::string("\x00\x80", 2);
+  segment += CheckedRecord(2, tick);
+  fs::create_directories(dir_);
+  WriteFile(SegmentPath(1), segment);
+  Recorder r;
+  const ReplayStats stats = Replay(r);
+  EXPECT_TRUE(stats.damage.empty());
+  EXPECT_EQ(stats.series, 2u);
+  const std::string a = R"(a{x="1",y="1"})";
+  EXPECT_EQ(r.keys, (std::vector<std::string>{a, "b"}));
+  ASSERT_EQ(r.ticks.size(), 1u);
+  EXPECT_EQ(r.ticks[0], (LoggedTick{0, {{a, 0}, {a, 0}, {"b", 0}, {"b", 0}}}));
+}
+
 TEST_F(WalTest, ANewerFormatVersionIsAnErrorAndTheFileIsLeftAlone) {
   {
     auto wal = OpenWal(Options());
