@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 
 namespace perfwatch {
@@ -371,7 +372,7 @@ Status BlockStore::Prepare() {
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&stmts_->blocks,
        "SELECT start_ms, end_ms, count, encoding, data FROM blocks WHERE series_id = ?1 AND "
-       "tier = ?2 AND start_ms <= ?4 AND end_ms >= ?3 ORDER BY start_ms"},
+       "tier = ?2 AND start_ms > ?5 AND start_ms <= ?4 AND end_ms >= ?3 ORDER BY start_ms"},
       {&stmts_->usage,
        "SELECT count(*), coalesce(sum(count), 0), coalesce(sum(length(data)), 0) FROM blocks "
        "WHERE tier = ?1"},
@@ -453,6 +454,13 @@ Result<std::vector<StoredSeries>> BlockStore::LoadSeries() {
 }
 
 Status BlockStore::PutBlocks(std::span<const BlockWrite> blocks) {
+  for (const BlockWrite& b : blocks) {
+    if (b.end_ms < b.start_ms || b.end_ms - b.start_ms >= kMaxBlockSpanMs) {
+      return Status::InvalidArgument("block of series " + std::to_string(b.series_id) + " spans " +
+                                     std::to_string(b.start_ms) + ".." + std::to_string(b.end_ms) +
+                                     ": more than a day or backwards");
+    }
+  }
   sqlite3_stmt* put = stmts_->put_block.get();
   Status s = Transact("put blocks", [&] {
     for (size_t i : PackingOrder(blocks)) {
@@ -484,6 +492,14 @@ Result<std::vector<BlockRef>> BlockStore::Blocks(int64_t series_id, Tier tier, T
   sqlite3_bind_int(stmt, 2, static_cast<int>(tier));
   sqlite3_bind_int64(stmt, 3, from_ms);
   sqlite3_bind_int64(stmt, 4, to_ms);
+  // No block spans a day, so one that ends at or after from_ms starts after
+  // from_ms - a day: the index scan starts there, not at the series' oldest
+  // block (two years of hour blocks would be 730 rows read per query).
+  TimestampMs lowest = 0;
+  if (__builtin_sub_overflow(from_ms, kMaxBlockSpanMs, &lowest)) {
+    lowest = std::numeric_limits<TimestampMs>::min();
+  }
+  sqlite3_bind_int64(stmt, 5, lowest);
   std::vector<BlockRef> out;
   int rc = SQLITE_OK;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

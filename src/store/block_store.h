@@ -50,6 +50,10 @@ struct StoredSeries {
   std::string unit;
 };
 
+// No block's last point is a day or more after its first (the hour tier's
+// block is a day); PutBlocks refuses one that is, and Blocks relies on it.
+inline constexpr int64_t kMaxBlockSpanMs = 86'400'000;
+
 struct BlockWrite {
   int64_t series_id = 0;
   Tier tier = Tier::kRaw;
@@ -121,7 +125,8 @@ class BlockStore {
   // Every stored series, by id.
   Result<std::vector<StoredSeries>> LoadSeries();
 
-  // Writes all blocks in one transaction: all or none. A block with the key
+  // Writes all blocks in one transaction: all or none; InvalidArgument for
+  // a block spanning kMaxBlockSpanMs or more. A block with the key
   // (series_id, tier, start_ms) of a stored one replaces it. SQLITE_FULL and
   // I/O errors come back as IOError, with nothing of the batch written.
   Status PutBlocks(std::span<const BlockWrite> blocks);

@@ -67,8 +67,10 @@ Status ValidateRetention(const RetentionConfig& config) {
 }
 
 Status ValidateBlockLayout(const BlockLayout& layout) {
-  if (layout.hour_block_ms <= 0 || layout.hour_block_ms % kHourMs != 0) {
-    return Status::InvalidArgument("the 1-hour tier's blocks must be a whole number of hours");
+  if (layout.hour_block_ms <= 0 || layout.hour_block_ms % kHourMs != 0 ||
+      layout.hour_block_ms > kDayMs) {
+    return Status::InvalidArgument(
+        "the 1-hour tier's blocks must be a whole number of hours, at most a day");
   }
   if (layout.window_ms <= 0 || layout.window_ms % kMinuteMs != 0 ||
       layout.hour_block_ms % layout.window_ms != 0) {

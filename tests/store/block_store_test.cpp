@@ -169,6 +169,21 @@ TEST_F(BlockStoreTest, UsageCountsBlocksPointsAndBytesPerTier) {
   EXPECT_EQ(*store->Usage(Tier::kMinute), TierUsage{});
 }
 
+// Blocks' lookups start a day before the range (no block spans more), so a
+// block a day long is found from its last millisecond, and a longer one is
+// refused when written.
+TEST_F(BlockStoreTest, BlocksSpanLessThanADayAndAreFoundFromTheirLastMillisecond) {
+  auto store = OpenStore();
+  constexpr int64_t kDay = 86'400'000;
+  ASSERT_TRUE(store->PutBlocks({{Block(1, Tier::kHour, kDay, 2 * kDay - 1, "h")}}).ok());
+  EXPECT_EQ(Starts(*store->Blocks(1, Tier::kHour, 2 * kDay - 1, 3 * kDay)),
+            std::vector<TimestampMs>{kDay});
+  EXPECT_TRUE(store->Blocks(1, Tier::kHour, 2 * kDay, 3 * kDay)->empty());
+  Status s = store->PutBlocks({{Block(1, Tier::kHour, 3 * kDay, 4 * kDay, "x")}});
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << s.ToString();
+  EXPECT_EQ(store->Usage(Tier::kHour)->blocks, 1u);
+}
+
 TEST_F(BlockStoreTest, ListsEveryBlockWithoutItsBytes) {
   auto store = OpenStore();
   ASSERT_TRUE(store
