@@ -72,6 +72,9 @@ DurableStoreOptions ToStoreOptions(const Config& c, bool reset_corrupt_db) {
   o.retention.minute.max_age_ms = c.retention.minute_ms;
   o.retention.hour.max_age_ms = c.retention.hour_ms;
   o.retention.max_disk_bytes = c.retention.max_disk_bytes;
+  o.retention.raw.max_bytes = c.retention.raw_bytes;
+  o.retention.minute.max_bytes = c.retention.minute_bytes;
+  o.retention.hour.max_bytes = c.retention.hour_bytes;
   o.blocks.window_ms = c.storage.block_duration_ms;
   o.reset_corrupt_db = reset_corrupt_db;
   return o;

@@ -344,7 +344,9 @@ HttpResponse ApiHandler::Storage(const RequestTarget&) const {
     AppendJsonInt(body, static_cast<int64_t>(s.tiers[i].bytes));
     body += '}';
   }
-  body += "},\"file_bytes\":";
+  body += "},\"series\":";
+  AppendJsonInt(body, static_cast<int64_t>(s.series));
+  body += ",\"file_bytes\":";
   AppendJsonInt(body, static_cast<int64_t>(s.file_bytes));
   // Everything on disk (database files and WAL) over the raw samples stored.
   body += ",\"bytes_per_sample\":";

@@ -68,6 +68,11 @@ struct RetentionSettings {
   int64_t minute_ms = 90LL * 86'400'000;        // 1-minute min/max/sum/count/last
   int64_t hour_ms = 730LL * 86'400'000;         // 1-hour points
   uint64_t max_disk_bytes = uint64_t{2} << 30;  // all tiers together; 0 = no cap
+  // Each tier's own cap on its blocks' bytes, oldest first; 0 = only the
+  // shared max_disk_bytes applies.
+  uint64_t raw_bytes = 0;
+  uint64_t minute_bytes = 0;
+  uint64_t hour_bytes = 0;
 };
 
 // Thresholds of seed 000, kept now so config files and environments written

@@ -210,6 +210,12 @@ std::vector<ConfigField> BindFields(Config& c) {
       DurationField("retention.hour", "keep 1-hour points for", c.retention.hour_ms, 3'600'000));
   f.push_back(ByteSizeField("retention.max_disk", "disk budget for all tiers (0 = none)",
                             c.retention.max_disk_bytes));
+  f.push_back(ByteSizeField("retention.raw_size", "size cap of the raw tier (0 = none)",
+                            c.retention.raw_bytes));
+  f.push_back(ByteSizeField("retention.minute_size", "size cap of the 1-minute tier (0 = none)",
+                            c.retention.minute_bytes));
+  f.push_back(ByteSizeField("retention.hour_size", "size cap of the 1-hour tier (0 = none)",
+                            c.retention.hour_bytes));
   f.push_back(DoubleField("thresholds.memory_percent", "memory alert threshold, percent",
                           c.thresholds.memory_percent, 0, 100));
   f.push_back(DoubleField("thresholds.cpu_percent", "CPU alert threshold, percent",

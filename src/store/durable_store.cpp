@@ -589,6 +589,7 @@ StorageStats DurableStore::Storage() const {
   std::lock_guard lock(mu_);
   s.errors = errors_.load();
   s.sealed_until = sealed_until_;
+  s.series = durable_.size();
   s.last_cleanup_ms = last_stats_.last_cleanup_ms;
   s.last_cleanup = last_stats_.last_cleanup;
   return s;

@@ -57,7 +57,8 @@ struct DurableStoreOptions {
 };
 
 struct StorageStats {
-  TierUsage tiers[3];  // by Tier
+  TierUsage tiers[3];   // by Tier
+  uint64_t series = 0;  // series with history in the database
   uint64_t file_bytes = 0;
   uint64_t wal_bytes = 0;
   uint64_t wal_segments = 0;

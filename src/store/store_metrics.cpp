@@ -25,6 +25,9 @@ const MetricMeta kStorage[] = {
      "Failed writes to the write-ahead log or the database.", ""},
     {"perfwatch_samples_out_of_order_total", MetricKind::kCounter,
      "Samples dropped because they were not newer than their series' last one.", ""},
+    {"perfwatch_storage_series", MetricKind::kGauge, "Series with history in the database.", ""},
+    {"perfwatch_storage_last_cleanup_timestamp_seconds", MetricKind::kGauge,
+     "When retention last ran (0: not since start).", "seconds"},
 };
 
 const char* const kTierNames[] = {"raw", "1m", "1h"};
@@ -60,7 +63,9 @@ Status StoreMetricsCollector::CollectStorage(Appender& out) {
   (void)out.Append(kStorage[3].name, {}, static_cast<double>(s.file_bytes));
   (void)out.Append(kStorage[4].name, {}, static_cast<double>(s.wal_bytes));
   (void)out.Append(kStorage[5].name, {}, static_cast<double>(s.errors));
-  return out.Append(kStorage[6].name, {}, static_cast<double>(s.out_of_order));
+  (void)out.Append(kStorage[6].name, {}, static_cast<double>(s.out_of_order));
+  (void)out.Append(kStorage[7].name, {}, static_cast<double>(s.series));
+  return out.Append(kStorage[8].name, {}, static_cast<double>(s.last_cleanup_ms) / 1000);
 }
 
 }  // namespace perfwatch

@@ -46,6 +46,30 @@ log:
   EXPECT_EQ(c.log.level, LogLevel::kDebug);
 }
 
+TEST(ConfigYaml, ReadsStorageLayoutAndRetentionPerTier) {
+  Config c;
+  Status st = ApplyYaml(R"(
+storage:
+  block_duration: 30m
+retention:
+  raw: 7d
+  max_disk: 1GiB
+  raw_size: 200MiB
+  hour_size: 10MB
+)",
+                        "test.yaml", c);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(c.storage.block_duration_ms, 30 * 60'000);
+  EXPECT_EQ(c.retention.raw_ms, 7LL * 86'400'000);
+  EXPECT_EQ(c.retention.max_disk_bytes, uint64_t{1} << 30);
+  EXPECT_EQ(c.retention.raw_bytes, uint64_t{200} << 20);
+  EXPECT_EQ(c.retention.minute_bytes, 0u);
+  EXPECT_EQ(c.retention.hour_bytes, 10'000'000u);
+  EXPECT_TRUE(Validate(c).ok());
+  c.storage.block_duration_ms = 7 * 60'000;  // does not divide a day
+  EXPECT_NE(Validate(c).message().find("storage.block_duration"), std::string::npos);
+}
+
 TEST(ConfigYaml, AcceptsJsonBecauseJsonIsYaml) {
   Config c;
   Status st = ApplyYaml(R"({"collect": {"interval": 30}, "server": {"port": 8081}})", "c.json", c);

@@ -238,7 +238,9 @@ TEST_F(BlockStoreTest, ReclaimGivesFreedPagesBack) {
   const uint64_t full = *store->FileBytes();
   EXPECT_GT(full, 600'000u);
   std::vector<BlockInfo> old;
-  for (const BlockInfo& b : *store->ListBlocks()) {
+  Result<std::vector<BlockInfo>> all = store->ListBlocks();
+  ASSERT_TRUE(all.ok());
+  for (const BlockInfo& b : *all) {
     if (b.end_ms < 1'800'000) old.push_back(b);
   }
   ASSERT_EQ(store->DeleteBlocks(old)->blocks, 180u);
