@@ -4,7 +4,7 @@
 laying copies of it end to end, for the 24-hour storage benchmark
 (bench/storage_24h.sh).
 
-    bench/extend_profile.py IN.om OUT.om [--hours 24] [--end-ms MS]
+    bench/extend_profile.py IN.om OUT.om [--hours 24] [--end-ms MS] [--round-percent]
 
 Each copy is shifted by the profile's length. A series that never decreases
 over the profile (counters such as *_total, uptime) is also shifted in value
@@ -13,6 +13,10 @@ the seams as a real counter would; everything else repeats as recorded. The
 output ends at --end-ms (default: now, rounded down to a second) and is
 written series after series, each metric family's lines together, with the
 recorded # TYPE/# HELP/# UNIT lines, then "# EOF".
+
+--round-percent rounds every *_percent series to 0.001 points, as
+perfwatch's collectors do since they started rounding (SampleWriter), for a
+profile recorded by a build from before.
 
 A block of perfwatch or Prometheus only ever holds 2 hours or less, so as
 long as the profile is at least that long no block sees a repeated copy
@@ -60,7 +64,19 @@ def family_of(key, families):
     return name
 
 
+def round_half_away(x):
+    # std::round: halves away from zero (Python's round() goes to even).
+    if not math.isfinite(x):
+        return x
+    a = abs(x)
+    whole = math.floor(a)
+    r = whole + 1 if a - whole >= 0.5 else whole  # a - whole is exact
+    return math.copysign(r, x)
+
+
 def fmt_value(v):
+    if not math.isfinite(v):
+        return 'NaN' if math.isnan(v) else ('+Inf' if v > 0 else '-Inf')
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return repr(v)
@@ -72,6 +88,7 @@ def main():
     ap.add_argument('output')
     ap.add_argument('--hours', type=float, default=24)
     ap.add_argument('--end-ms', type=int, default=int(time.time()) * 1000)
+    ap.add_argument('--round-percent', action='store_true')
     args = ap.parse_args()
 
     meta, series = read(args.input)
@@ -102,6 +119,9 @@ def main():
                 out.write(line + '\n')
             for key in keys:
                 times, texts = series[key]
+                if args.round_percent and key.split('{', 1)[0].endswith('_percent'):
+                    # As the collector does: std::round(v * 1000) / 1000.
+                    texts = [fmt_value(round_half_away(float(v) * 1000) / 1000) for v in texts]
                 values = [float(v) for v in texts]
                 finite = [v for v in values if math.isfinite(v)]
                 monotonic = len(finite) == len(values) and len(values) > 1 and all(

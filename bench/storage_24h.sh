@@ -5,6 +5,10 @@
 #   bench/storage_24h.sh --record SECONDS [BUILD_DIR]   # record a profile now
 #   bench/storage_24h.sh --profile FILE.om [BUILD_DIR]  # or use one recorded before
 #
+# EXTEND_ARGS (environment) goes to bench/extend_profile.py, e.g.
+# EXTEND_ARGS=--round-percent for a profile recorded before percentages
+# were rounded at collection.
+#
 # 1. The profile: perfwatch records this host at its default 1 s interval
 #    for SECONDS into a scratch directory and exports every series as
 #    OpenMetrics (`perfwatch export`). Record at least 2 hours so that no
@@ -61,7 +65,7 @@ else
 fi
 
 day="$tmp/day.om"
-python3 bench/extend_profile.py "$profile" "$day" --hours 24
+python3 bench/extend_profile.py "$profile" "$day" --hours 24 ${EXTEND_ARGS:-}
 
 echo "perfwatch import..." >&2
 start=$(date +%s.%N)
