@@ -65,7 +65,7 @@ else
 fi
 
 day="$tmp/day.om"
-python3 bench/extend_profile.py "$profile" "$day" --hours 24 ${EXTEND_ARGS:-}
+python3 bench/extend_profile.py "$profile" "$day" --hours "${HOURS:-24}" ${EXTEND_ARGS:-}
 
 echo "perfwatch import..." >&2
 start=$(date +%s.%N)
@@ -113,7 +113,7 @@ done
 
 per() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 echo
-echo "24 h of $samples samples at 1 s ($(basename "$profile") extended to 24 h):"
+echo "${HOURS:-24} h of $samples samples at 1 s ($(basename "$profile") extended to ${HOURS:-24} h):"
 printf '| store | bytes on disk | bytes/sample | build time |\n| --- | --- | --- | --- |\n'
 printf '| perfwatch (perfwatch.db %s B, everything under --data-dir) | %s | **%s** | %.1f s |\n' \
   "$pw_db" "$pw_bytes" "$(per "$pw_bytes" "$samples")" "$pw_seconds"
