@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "host_series.h"
 #include "store/block_codec.h"
 #include "store/block_store.h"
 #include "store/chunk.h"
@@ -31,36 +32,8 @@
 namespace perfwatch {
 namespace {
 
-struct HostSeries {
-  std::string name;  // metric{labels}
-  std::vector<Sample> samples;
-};
-
-std::string CorpusPath() {
-  const char* env = std::getenv("PERFWATCH_HOST_SERIES");
-  return env != nullptr && *env != '\0' ? env : PERFWATCH_TEST_DATA "/store/host_series.csv";
-}
-
-// Rows "series,t_ms,value"; the series field holds no commas.
-const std::vector<HostSeries>& LoadHostSeries() {
-  static const std::vector<HostSeries> series = [] {
-    std::map<std::string, std::vector<Sample>> by_name;
-    std::ifstream in(CorpusPath());
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      const size_t value_comma = line.rfind(',');
-      const size_t time_comma = line.rfind(',', value_comma - 1);
-      if (value_comma == std::string::npos || time_comma == std::string::npos) continue;
-      by_name[line.substr(0, time_comma)].push_back(
-          {std::stoll(line.substr(time_comma + 1)), std::stod(line.substr(value_comma + 1))});
-    }
-    std::vector<HostSeries> out;
-    for (auto& [name, samples] : by_name) out.push_back({name, std::move(samples)});
-    return out;
-  }();
-  return series;
-}
+using bench::HostSeries;
+using bench::LoadHostSeries;
 
 std::string KindOf(const std::string& name) { return name.substr(0, name.find('{')); }
 

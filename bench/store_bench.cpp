@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "api/routes.h"
+#include "host_series.h"
 #include "model/registry.h"
 #include "model/tick.h"
 #include "store/backfill.h"
@@ -54,23 +55,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Series "name{k=v;k=v}" -> values, one per captured tick, in time order.
-const std::map<std::string, std::vector<double>>& HostValues() {
-  static const auto values = [] {
-    std::map<std::string, std::vector<double>> by_name;
-    std::ifstream in(PERFWATCH_TEST_DATA "/store/host_series.csv");
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      const size_t value_comma = line.rfind(',');
-      const size_t time_comma = line.rfind(',', value_comma - 1);
-      if (value_comma == std::string::npos || time_comma == std::string::npos) continue;
-      by_name[line.substr(0, time_comma)].push_back(std::stod(line.substr(value_comma + 1)));
-    }
-    return by_name;
-  }();
-  return values;
-}
+using bench::HostValues;
 
 TimestampMs WallNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
