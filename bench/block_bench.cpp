@@ -35,15 +35,7 @@ namespace {
 using bench::HostSeries;
 using bench::LoadHostSeries;
 
-std::string KindOf(const std::string& name) { return name.substr(0, name.find('{')); }
-
-std::vector<const HostSeries*> SeriesOfKind(const std::string& kind) {
-  std::vector<const HostSeries*> out;
-  for (const HostSeries& s : LoadHostSeries()) {
-    if (kind.empty() || KindOf(s.name) == kind) out.push_back(&s);
-  }
-  return out;
-}
+using bench::SeriesOfKind;
 
 // The samples of one series cut into windows of `window` samples.
 std::vector<std::span<const Sample>> Windows(const HostSeries& s, size_t window) {

@@ -30,16 +30,7 @@ namespace {
 using bench::HostSeries;
 using bench::LoadHostSeries;
 
-std::string KindOf(const std::string& name) { return name.substr(0, name.find('{')); }
-
-// Every series of metric `kind`, or every series for "".
-std::vector<const HostSeries*> SeriesOfKind(const std::string& kind) {
-  std::vector<const HostSeries*> out;
-  for (const HostSeries& s : LoadHostSeries()) {
-    if (kind.empty() || KindOf(s.name) == kind) out.push_back(&s);
-  }
-  return out;
-}
+using bench::SeriesOfKind;
 
 // Encodes `samples` into sealed chunks of `chunk_samples`.
 std::vector<std::string> EncodeChunks(const std::vector<Sample>& samples, size_t chunk_samples,

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "model/labels.h"
+#include "model/registry.h"
 #include "model/sample.h"
 
 namespace perfwatch::bench {
@@ -61,5 +63,44 @@ inline const std::map<std::string, std::vector<double>>& HostValues() {
   }();
   return values;
 }
+
+inline std::string KindOf(const std::string& name) { return name.substr(0, name.find('{')); }
+
+// Every series of metric `kind`, or every series for "".
+inline std::vector<const HostSeries*> SeriesOfKind(const std::string& kind) {
+  std::vector<const HostSeries*> out;
+  for (const HostSeries& s : LoadHostSeries()) {
+    if (kind.empty() || KindOf(s.name) == kind) out.push_back(&s);
+  }
+  return out;
+}
+
+// `width` series for a tick-shaped benchmark: the host's, repeated with a
+// "copy" label and shifted in time so copies differ. Requires a non-empty
+// capture.
+class HostColumns {
+ public:
+  explicit HostColumns(size_t width) {
+    for (size_t k = 0; k < width; ++k) {
+      const auto& [name, values] = *std::next(HostValues().begin(), k % HostValues().size());
+      ids_.push_back(
+          *registry_.Intern("host", Labels{{"copy", std::to_string(k / 170)}, {"series", name}}));
+      columns_.push_back(&values);
+    }
+  }
+  size_t width() const { return ids_.size(); }
+  SeriesId id(size_t k) const { return ids_[k]; }
+  // Series k's value at tick i.
+  double Value(size_t i, size_t k) const {
+    const std::vector<double>& column = *columns_[k];
+    return column[(i + 37 * (k / 170)) % column.size()];
+  }
+  SeriesRegistry& registry() { return registry_; }
+
+ private:
+  SeriesRegistry registry_;
+  std::vector<SeriesId> ids_;
+  std::vector<const std::vector<double>*> columns_;
+};
 
 }  // namespace perfwatch::bench

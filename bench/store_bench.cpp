@@ -91,32 +91,14 @@ struct ScratchDir {
   const std::string path;
 };
 
-// `width` series: the host's, repeated with a "copy" label and shifted in
-// time so copies differ (as in wal_bench.cpp); fills ticks of them as the
-// collection loop does.
-class HostTicks {
+// Ticks of bench::HostColumns, filled as the collection loop fills them.
+class HostTicks : public bench::HostColumns {
  public:
-  explicit HostTicks(size_t width) {
-    for (size_t k = 0; k < width; ++k) {
-      const auto& [name, values] = *std::next(HostValues().begin(), k % HostValues().size());
-      ids_.push_back(
-          *registry_.Intern("host", Labels{{"copy", std::to_string(k / 170)}, {"series", name}}));
-      columns_.push_back(&values);
-    }
-  }
+  using HostColumns::HostColumns;
   void Fill(size_t i, Tick& tick) const {
-    tick.Reserve(ids_.size());
-    for (size_t k = 0; k < ids_.size(); ++k) {
-      const std::vector<double>& column = *columns_[k];
-      tick.AppendInterned(ids_[k], column[(i + 37 * (k / 170)) % column.size()]);
-    }
+    tick.Reserve(width());
+    for (size_t k = 0; k < width(); ++k) tick.AppendInterned(id(k), Value(i, k));
   }
-  SeriesRegistry& registry() { return registry_; }
-
- private:
-  SeriesRegistry registry_;
-  std::vector<SeriesId> ids_;
-  std::vector<const std::vector<double>*> columns_;
 };
 
 constexpr int64_t kWindowMs = BlockLayout{}.window_ms;

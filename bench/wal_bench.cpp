@@ -40,33 +40,18 @@ using Samples = std::vector<std::pair<SeriesId, double>>;
 
 using bench::HostValues;
 
-// `width` series: the host's, repeated with a "copy" label and shifted in
-// time so copies differ; and ticks of them as the collection loop makes.
-class HostTicks {
+// Ticks of bench::HostColumns as the WAL takes them.
+class HostTicks : public bench::HostColumns {
  public:
-  explicit HostTicks(size_t width) {
-    for (size_t k = 0; k < width; ++k) {
-      const auto& [name, values] = *std::next(HostValues().begin(), k % HostValues().size());
-      ids_.push_back(
-          *registry_.Intern("host", Labels{{"copy", std::to_string(k / 170)}, {"series", name}}));
-      columns_.push_back(&values);
-    }
-  }
+  using HostColumns::HostColumns;
   const Samples& Tick(size_t i) {
     samples_.clear();
-    for (size_t k = 0; k < ids_.size(); ++k) {
-      const std::vector<double>& column = *columns_[k];
-      samples_.emplace_back(ids_[k], column[(i + 37 * (k / 170)) % column.size()]);
-    }
+    for (size_t k = 0; k < width(); ++k) samples_.emplace_back(id(k), Value(i, k));
     return samples_;
   }
   static TimestampMs TimeOf(size_t i) { return 1'700'000'000'000 + static_cast<int64_t>(i) * 1000; }
-  const SeriesRegistry& registry() const { return registry_; }
 
  private:
-  SeriesRegistry registry_;
-  std::vector<SeriesId> ids_;
-  std::vector<const std::vector<double>*> columns_;
   Samples samples_;
 };
 

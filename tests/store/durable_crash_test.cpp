@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "run_child.h"
 #include "store/block_store.h"
 #include "store/durable_store.h"
 
@@ -34,16 +35,6 @@ constexpr int64_t kMinuteMs = 60'000;
 
 double ValueOf(uint32_t tick, int series) {
   return series % 5 == 0 ? 1.0 : tick * 0.5 + series + (tick % 7) * 1e-3;
-}
-
-template <typename Body>
-[[noreturn]] void RunChild(Body body) {
-  int code = 8;
-  try {
-    code = body();
-  } catch (...) {
-  }
-  ::_exit(code);
 }
 
 class DurableCrashTest : public ::testing::Test {

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "run_child.h"
 #include "store/wal.h"
 #include "store/wal_format.h"
 
@@ -57,18 +58,6 @@ class PrefixChecker : public WalVisitor {
  private:
   std::vector<size_t> series_of_;  // replay id -> series index
 };
-
-// Runs `body` in a forked child and exits with its result; an exception is
-// exit code 8, never a return into the test runner.
-template <typename Body>
-[[noreturn]] void RunChild(Body body) {
-  int code = 8;
-  try {
-    code = body();
-  } catch (...) {
-  }
-  ::_exit(code);
-}
 
 class WalCrashTest : public ::testing::Test {
  protected:
