@@ -14,7 +14,10 @@
 #include "api/api_server.h"
 #include "collect/collection_loop.h"
 #include "collect/collectors.h"
+#include "alert/rules_check.h"
 #include "commands/history_commands.h"
+#include "commands/monitoring.h"
+#include "commands/report_command.h"
 #include "config/cli.h"
 #include "model/duration.h"
 #include "model/event_log.h"
@@ -129,8 +132,20 @@ int Serve(const Config& config, bool reset_corrupt_db) {
   }
   DurableStore& store = **opened;
   LogReplay(store.replay());
+  Result<std::unique_ptr<Monitoring>> started = Monitoring::Start(config, registry, store);
+  if (!started.ok()) {
+    LogEvent(LogLevel::kError, "startup_failed", {{"error", started.status().ToString()}});
+    return 1;
+  }
+  Monitoring& monitoring = **started;
   ApiOptions api_options = ToApiOptions(config.server);
   api_options.storage_stats = [&store] { return store.Storage(); };
+  api_options.alerts = &monitoring.alerts();
+  api_options.status_json = [&monitoring] { return monitoring.StatusJson(); };
+  api_options.analysis_json = [&monitoring] { return monitoring.AnalysisJson(); };
+  api_options.report = [&monitoring](double hours, std::string_view format) {
+    return monitoring.Report(hours, format);
+  };
   ApiServer api(registry, store, api_options);
   if (Status st = api.Start(); !st.ok()) {
     LogEvent(LogLevel::kError, "startup_failed", {{"error", st.ToString()}});
@@ -149,8 +164,10 @@ int Serve(const Config& config, bool reset_corrupt_db) {
           LogEvent(LogLevel::kInfo, "storage_write_recovered");
         }
         wal_failing = !st.ok();
-        api.Publish(std::move(tick));
+        monitoring.Observe(*tick);
+        api.Publish(tick, monitoring.StatusJson());
       });
+  loop.set_finisher([&monitoring](Tick& tick) { monitoring.Finish(tick); });
   loop.Start();
   LogEvent(LogLevel::kInfo, "monitoring_started",
            {{"listen", config.server.host + ":" + std::to_string(api.port())},
@@ -186,5 +203,9 @@ int main(int argc, char** argv) {
   SetupLogging(cli.config.log.format, cli.config.log.level);
   if (cli.command == CommandLine::Command::kImport) return RunImport(cli.config, cli.import);
   if (cli.command == CommandLine::Command::kExport) return RunExport(cli.config, cli.export_);
+  if (cli.command == CommandLine::Command::kRulesCheck) {
+    return RunRulesCheck(cli.rules_check.files, std::cout, std::cerr);
+  }
+  if (cli.command == CommandLine::Command::kReport) return RunReport(cli.config, cli.report);
   return Serve(cli.config, cli.reset_corrupt_db);
 }

@@ -21,6 +21,8 @@
 
 namespace perfwatch {
 
+class AlertEngine;  // alert/engine.h
+
 struct ApiOptions {
   // Loopback by default: anything else is the user's explicit choice.
   std::string host = "127.0.0.1";
@@ -38,6 +40,15 @@ struct ApiOptions {
   // What is on disk, for GET /api/v1/storage; unset = the route answers 404
   // (a store without a data directory). Called from server threads.
   std::function<StorageStats()> storage_stats;
+  // Alerting: /api/v1/alerts, /silences, /rules. Null: those routes answer
+  // 503. Must outlive the server.
+  AlertEngine* alerts = nullptr;
+  // The latest status report as JSON (GET /api/v1/status); unset: 503.
+  std::function<std::string()> status_json;
+  // GET /api/v1/analysis (bottlenecks, trends) and /api/v1/report?hours=
+  // &format=text|json; unset: 503. Called from server threads.
+  std::function<Result<std::string>()> analysis_json;
+  std::function<Result<std::string>(double hours, std::string_view format)> report;
 };
 
 class ApiServer {
@@ -56,8 +67,9 @@ class ApiServer {
   uint16_t port() const;
 
   // Makes `tick` the latest one served by /api/v1/metrics and /metrics and
-  // sends it to every WebSocket subscriber.
-  void Publish(std::shared_ptr<const Tick> tick);
+  // sends it to every WebSocket subscriber, with its status report (JSON,
+  // "" for none) as "status".
+  void Publish(std::shared_ptr<const Tick> tick, std::string status_json = "");
 
  private:
   class Impl;

@@ -430,8 +430,9 @@ class ApiServer::Impl {
 
   uint16_t port() const { return port_; }
 
-  void Publish(std::shared_ptr<const Tick> tick) {
-    std::shared_ptr<const PublishedTick> published = handler_.Publish(std::move(tick));
+  void Publish(std::shared_ptr<const Tick> tick, std::string status_json) {
+    std::shared_ptr<const PublishedTick> published =
+        handler_.Publish(std::move(tick), std::move(status_json));
     {
       std::lock_guard lock(net_mu_);
       if (running_ && net_) {
@@ -531,6 +532,8 @@ ApiServer::~ApiServer() = default;
 Status ApiServer::Start() { return impl_->Start(); }
 void ApiServer::Stop() { impl_->Stop(); }
 uint16_t ApiServer::port() const { return impl_->port(); }
-void ApiServer::Publish(std::shared_ptr<const Tick> tick) { impl_->Publish(std::move(tick)); }
+void ApiServer::Publish(std::shared_ptr<const Tick> tick, std::string status_json) {
+  impl_->Publish(std::move(tick), std::move(status_json));
+}
 
 }  // namespace perfwatch

@@ -17,18 +17,26 @@ namespace perfwatch {
 
 class PublishedTick {
  public:
-  explicit PublishedTick(std::shared_ptr<const Tick> tick) : tick_(std::move(tick)) {}
+  // `status_json`, when not empty, is the status report of this tick
+  // (analysis/status_class.h), sent with it as "status".
+  explicit PublishedTick(std::shared_ptr<const Tick> tick, std::string status_json = "")
+      : tick_(std::move(tick)), status_json_(std::move(status_json)) {}
   PublishedTick(const PublishedTick&) = delete;
   PublishedTick& operator=(const PublishedTick&) = delete;
 
   const Tick& tick() const { return *tick_; }
-  // {"time":MS,"samples":[...]}: the body of /api/v1/metrics and of /ws messages.
+  // {"time":MS,"samples":[...],"status":{...}}: the body of /api/v1/metrics
+  // and of /ws messages.
   const std::string& Json() const;
   // Prometheus text 0.0.4: the body of /metrics.
   const std::string& Exposition() const;
+  const std::string& status_json() const { return status_json_; }
+  // Appends "status" to a tick rendering ({"time":...}) when there is one.
+  std::string WithStatus(std::string tick_json) const;
 
  private:
   std::shared_ptr<const Tick> tick_;
+  const std::string status_json_;
   mutable std::once_flag json_once_;
   mutable std::string json_;
   mutable std::once_flag exposition_once_;

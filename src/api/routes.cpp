@@ -175,6 +175,10 @@ std::string RenderMetadataJson(const SeriesRegistry& registry) {
 
 }  // namespace
 
+HttpResponse JsonOk(std::string body, std::string content_type) {
+  return Ok(std::move(body), std::move(content_type));
+}
+
 std::string_view HttpResponse::Header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
     if (n == name) return v;
@@ -249,6 +253,9 @@ const std::vector<ApiHandler::Route>& ApiHandler::Routes() {
 HttpResponse ApiHandler::Handle(const HttpRequest& request) const {
   Result<RequestTarget> target = ParseRequestTarget(request.target);
   if (!target.ok()) return JsonError(400, target.status().message());
+  if (std::optional<HttpResponse> action = HandleAction(request, *target)) {
+    return std::move(*action);
+  }
   for (const Route& route : Routes()) {
     if (route.path != target->path) continue;
     if (request.method != "GET" && request.method != "HEAD") {
@@ -262,8 +269,10 @@ HttpResponse ApiHandler::Handle(const HttpRequest& request) const {
   return JsonError(404, "no route for " + target->path);
 }
 
-std::shared_ptr<const PublishedTick> ApiHandler::Publish(std::shared_ptr<const Tick> tick) {
-  auto published = std::make_shared<const PublishedTick>(std::move(tick));
+std::shared_ptr<const PublishedTick> ApiHandler::Publish(std::shared_ptr<const Tick> tick,
+                                                         std::string status_json) {
+  auto published =
+      std::make_shared<const PublishedTick>(std::move(tick), std::move(status_json));
   std::lock_guard lock(mu_);
   latest_ = published;
   return published;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -67,6 +68,8 @@ struct HttpResponse {
 
 // {"error":MESSAGE} with the headers every API response carries.
 HttpResponse JsonError(int status, std::string_view message);
+// 200 with `body` and the headers every API response carries.
+HttpResponse JsonOk(std::string body, std::string content_type = "application/json");
 // The status a Status code maps to when a route fails with it.
 int HttpStatusOf(const Status& status);
 
@@ -89,7 +92,8 @@ class ApiHandler {
   HttpResponse Handle(const HttpRequest& request) const;
 
   // Makes `tick` the latest one; returns it wrapped for the WebSocket hub.
-  std::shared_ptr<const PublishedTick> Publish(std::shared_ptr<const Tick> tick);
+  std::shared_ptr<const PublishedTick> Publish(std::shared_ptr<const Tick> tick,
+                                               std::string status_json = "");
   std::shared_ptr<const PublishedTick> latest() const;
 
   // For write/admin routes: true when no token is configured or the request
@@ -105,6 +109,37 @@ class ApiHandler {
     RouteFn fn;
   };
   static const std::vector<Route>& Routes();
+
+  // Routes that need the method, the body or a path parameter: `pattern`
+  // may hold one "*" segment, passed to `fn` as `param`. `write` routes
+  // need the bearer token when one is configured.
+  using ActionFn = HttpResponse (ApiHandler::*)(const HttpRequest&, const RequestTarget&,
+                                               std::string_view param) const;
+  struct ActionRoute {
+    std::string_view method;
+    std::string_view pattern;
+    ActionFn fn;
+    bool write = false;
+  };
+  static const std::vector<ActionRoute>& ActionRoutes();
+  // Answers when the path is an action route's; nullopt otherwise.
+  std::optional<HttpResponse> HandleAction(const HttpRequest& request,
+                                           const RequestTarget& target) const;
+
+  // query_routes.cpp
+  HttpResponse InstantQuery(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse RangeQuery(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse GetStatus(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse Analysis(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse Report(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  // alert_routes.cpp
+  HttpResponse Alerts(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse AlertHistory(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse Acknowledge(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse Silences(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse AddSilence(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse DeleteSilence(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse Rules(const HttpRequest&, const RequestTarget&, std::string_view) const;
 
   HttpResponse Index(const RequestTarget&) const;
   HttpResponse Health(const RequestTarget&) const;

@@ -61,7 +61,8 @@ class WsSession final : public WsSubscriber,
   Message MessageFor(const std::shared_ptr<const PublishedTick>& tick) const {
     // Aliasing: every unfiltered client shares the tick's one rendering.
     if (filter_.empty()) return Message(tick, &tick->Json());
-    return std::make_shared<const std::string>(RenderTickJson(tick->tick(), filter_));
+    return std::make_shared<const std::string>(
+        tick->WithStatus(RenderTickJson(tick->tick(), filter_)));
   }
 
   void Reject(const http::request<http::string_body>& request, const std::string& why) {

@@ -96,6 +96,7 @@ std::shared_ptr<const Tick> CollectionLoop::RunOnce(TimestampMs t_ms) {
     (void)tick->Append(kDurationMetric, slot.labels, slot.last_duration_s);
     (void)tick->Append(kSuccessMetric, slot.labels, slot.ok ? 1.0 : 0.0);
   }
+  if (finisher_) finisher_(*tick);
   last_tick_size_ = tick->samples().size();
   return tick;
 }

@@ -34,6 +34,12 @@ class CollectionLoop {
   CollectionLoop(const CollectionLoop&) = delete;
   CollectionLoop& operator=(const CollectionLoop&) = delete;
 
+  // Runs on every tick after the collectors and before the tick is frozen:
+  // it may read what they appended and add figures derived from them (the
+  // status class). Set before Start; runs on the loop's thread.
+  using Finisher = std::function<void(Tick&)>;
+  void set_finisher(Finisher finisher) { finisher_ = std::move(finisher); }
+
   void Start();
   void Stop();
 
@@ -66,6 +72,7 @@ class CollectionLoop {
   std::vector<Slot> slots_;
   const std::chrono::milliseconds interval_;
   Sink sink_;
+  Finisher finisher_;
   size_t last_tick_size_ = 0;
 
   std::mutex mu_;

@@ -151,6 +151,21 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
   flag("--cpu-threshold", "thresholds.cpu_percent", "PERCENT", "CPU alert threshold, % (70)");
   flag("--response-threshold", "thresholds.response_time_ms", "MS",
        "response time threshold, ms (1000)");
+  app.add_option_function<std::vector<std::string>>(
+         "--rule-file",
+         [&flags](const std::vector<std::string>& v) {
+           flags["rule_files"].flag = "--rule-file";
+           for (const auto& s : v) flags["rule_files"].values.push_back(s);
+         },
+         "alerting rule file or glob, Prometheus format (repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("FILE");
+  app.add_flag_callback(
+      "--no-builtin-rules",
+      [&flags] {
+        flags["alerting.builtin_rules"] = {"--no-builtin-rules", {"false"}};
+      },
+      "switch seed 000's default alert rules off");
   app.add_flag_callback(
       "--no-auto-tuning",
       [&flags] {
@@ -188,10 +203,34 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
   exporter->add_option("-o,--output", result.export_.output, "file to write; - for stdout")
       ->type_name("FILE");
 
+  CLI::App* rules = app.add_subcommand("rules", "work with alerting rule files");
+  rules->require_subcommand(1);
+  CLI::App* check = rules->add_subcommand(
+      "check", "validate rule files like promtool check rules (exit 1 on any error)");
+  check->add_option("files", result.rules_check.files, "rule files")
+      ->required()
+      ->type_name("FILE");
+  CLI::App* report = app.add_subcommand(
+      "report", "summary of a period: averages, p95, maxima, alerts, bottlenecks, trends");
+  report->fallthrough();
+  report->add_option("-f,--format", result.report.format, "text or json")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
+  report->add_option("--hours", result.report.hours, "length of the period before now (24)")
+      ->type_name("H")
+      ->check(CLI::Range(0.01, 24.0 * 3650));
+  report->add_option("-o,--output", result.report.output, "file to write; - for stdout")
+      ->type_name("FILE");
+  report->add_option("--url", result.report.url,
+                     "ask this running perfwatch instead of reading --data-dir")
+      ->type_name("URL");
+
   try {
     app.parse(argc, argv);
     if (import->parsed()) result.command = CommandLine::Command::kImport;
     if (exporter->parsed()) result.command = CommandLine::Command::kExport;
+    if (check->parsed()) result.command = CommandLine::Command::kRulesCheck;
+    if (report->parsed()) result.command = CommandLine::Command::kReport;
   } catch (const CLI::ParseError& e) {
     result.exit_now = true;
     result.exit_code = e.get_exit_code();

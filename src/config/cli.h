@@ -29,11 +29,27 @@ struct ExportCommand {
   std::string output = "-";  // "-" writes standard output
 };
 
+// `perfwatch rules check FILE...`: validate rule files.
+struct RulesCheckCommand {
+  std::vector<std::string> files;
+};
+
+// `perfwatch report`: the period's summary, alerts and analysis.
+struct ReportCommand {
+  std::string format = "text";  // text or json
+  double hours = 24;
+  std::string output = "-";
+  std::string url;  // a running perfwatch; empty: read --data-dir (or the
+                    // configured address when a server holds it)
+};
+
 struct CommandLine {
-  enum class Command { kServe, kImport, kExport };
+  enum class Command { kServe, kImport, kExport, kRulesCheck, kReport };
   Command command = Command::kServe;
   ImportCommand import;
   ExportCommand export_;
+  RulesCheckCommand rules_check;
+  ReportCommand report;
   Config config;
   std::string save_config_path;   // --save-config FILE: write and exit
   bool reset_corrupt_db = false;  // --reset-corrupt-db: move a corrupt database aside

@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "config/alerting_config.h"
 #include "config/fields.h"
 #include "model/duration.h"
 
@@ -73,6 +74,12 @@ Status ApplyMap(const YAML::Node& map, const std::string& prefix, std::string_vi
   return Status::Ok();
 }
 
+std::string FormatDouble(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
 std::string EnvName(std::string_view path) {
   std::string name = "PERFWATCH_";
   for (char c : path) name += c == '.' ? '_' : static_cast<char>(std::toupper(c));
@@ -96,6 +103,44 @@ std::vector<EnvVar> MakeEnvTable() {
   return vars;
 }
 
+// The classes must be ordered: each bound at least as bad as the one
+// before, or a value could be Critical without being Poor.
+Status ValidateStatusTable(const Config& c) {
+  StatusOptions s = c.status;
+  s.poor.memory_percent = c.thresholds.memory_percent;
+  s.poor.cpu_percent = c.thresholds.cpu_percent;
+  s.poor.response_time_ms = c.thresholds.response_time_ms;
+  struct Column {
+    const char* name;
+    double StatusBounds::*member;
+    bool lower_is_worse;
+  };
+  static constexpr Column kColumns[] = {
+      {"memory_percent", &StatusBounds::memory_percent, false},
+      {"cpu_percent", &StatusBounds::cpu_percent, false},
+      {"response_time_ms", &StatusBounds::response_time_ms, false},
+      {"error_rate_percent", &StatusBounds::error_rate_percent, false},
+      {"cache_hit_percent", &StatusBounds::cache_hit_percent, true},
+  };
+  const std::pair<const char*, const StatusBounds*> order[] = {
+      {"excellent", &s.excellent}, {"fair", &s.fair}, {"poor", &s.poor}, {"critical", &s.critical}};
+  for (const Column& col : kColumns) {
+    for (size_t i = 1; i < std::size(order); ++i) {
+      double prev = order[i - 1].second->*col.member;
+      double cur = order[i].second->*col.member;
+      bool ordered = col.lower_is_worse ? cur <= prev : cur >= prev;
+      if (!ordered) {
+        return Status::InvalidArgument(
+            std::string("status.") + order[i].first + "." + col.name + ": " +
+            FormatDouble(cur) + " is better than status." + order[i - 1].first + "." + col.name +
+            " (" + FormatDouble(prev) + "); each class must be at least as bad as the one before" +
+            (i == 2 ? " (poor's memory, CPU and response bounds are thresholds.*)" : ""));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const std::vector<EnvVar>& EnvironmentVariables() {
@@ -114,7 +159,7 @@ Status Validate(const Config& c) {
         "storage.block_duration: must be a whole number of minutes that divides 24h, got " +
         FormatDuration(c.storage.block_duration_ms));
   }
-  return Status::Ok();
+  return ValidateStatusTable(c);
 }
 
 Status ApplyYaml(std::string_view text, std::string_view source, Config& config) {
@@ -125,6 +170,7 @@ Status ApplyYaml(std::string_view text, std::string_view source, Config& config)
     if (!root.IsMap()) {
       return Status::InvalidArgument(std::string(source) + ": the top level must be a mapping");
     }
+    if (Status st = ApplyListSections(root, source, config); !st.ok()) return st;
     return ApplyMap(root, "", source, fields);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(std::string(source) + " (line " +
@@ -174,7 +220,12 @@ std::string ToYaml(const Config& config) {
   std::vector<ConfigField> fields = BindFields(copy);
   // Group by section, keeping the table's order.
   std::vector<std::pair<std::string, std::vector<const ConfigField*>>> sections;
+  std::vector<const ConfigField*> top_level;  // keys with no section (rule_files)
   for (const ConfigField& f : fields) {
+    if (f.path.find('.') == std::string_view::npos) {
+      top_level.push_back(&f);
+      continue;
+    }
     std::string section(f.path.substr(0, f.path.find('.')));
     if (sections.empty() || sections.back().first != section) sections.push_back({section, {}});
     sections.back().second.push_back(&f);
@@ -196,6 +247,12 @@ std::string ToYaml(const Config& config) {
     }
     out << YAML::EndMap;
   }
+  for (const ConfigField* f : top_level) {
+    out << YAML::Key << std::string(f->path) << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const std::string& v : f->get()) out << v;
+    out << YAML::EndSeq;
+  }
+  EmitRulesAndReceivers(config, out);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -9,7 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "alert/rule_spec.h"
+#include "analysis/status_options.h"
 #include "model/event_log.h"
+#include "notify/notify_options.h"
 #include "model/status.h"
 
 namespace perfwatch {
@@ -75,8 +78,9 @@ struct RetentionSettings {
   uint64_t hour_bytes = 0;
 };
 
-// Thresholds of seed 000, kept now so config files and environments written
-// for it load unchanged; the alerting issue gives them effect.
+// Thresholds of seed 000: the built-in rules (HighMemoryUsage,
+// HighCpuUsage, HighResponseTime) fire past them, and the status class calls
+// a host Poor past them.
 struct ThresholdConfig {
   double memory_percent = 80.0;    // MEMORY_THRESHOLD, --memory-threshold
   double cpu_percent = 70.0;       // CPU_THRESHOLD, --cpu-threshold
@@ -85,6 +89,20 @@ struct ThresholdConfig {
 
 struct TuningConfig {
   bool enabled = true;  // AUTO_TUNING_ENABLED, --no-auto-tuning
+};
+
+// How alerts are evaluated and notified (rules and receivers are lists of
+// their own: Config::rules, Config::rule_files, Config::notify).
+struct AlertingConfig {
+  // Seed 000's rules (docs/ALERTS.md); a user rule of the same name
+  // replaces one, `enabled: false` switches one off.
+  bool builtin_rules = true;
+  GroupingOptions grouping;
+  // An acknowledged alert notifies again when its value moves this much
+  // (relative) further past its threshold.
+  double worse_by = 0.10;
+  // Alert history older than this is pruned from the database.
+  int64_t history_retention_ms = 90LL * 86'400'000;
 };
 
 struct LogConfig {
@@ -98,6 +116,15 @@ struct Config {
   StorageConfig storage;
   RetentionSettings retention;
   ThresholdConfig thresholds;
+  AlertingConfig alerting;
+  StatusOptions status;
+  // Alerting rules written in the config itself (`rules:`).
+  std::vector<RuleSpec> rules;
+  // Rule files (Prometheus `groups:` layout or a list), glob patterns.
+  std::vector<std::string> rule_files;
+  // Where notifications go (`notify:`); empty = console plus a JSON log
+  // at <data_dir>/alerts.log.
+  std::vector<ReceiverOptions> notify;
   TuningConfig tuning;
   LogConfig log;
 };

@@ -1,6 +1,8 @@
 #include "config/fields.h"
 
 #include <charconv>
+#include <deque>
+#include <mutex>
 #include <cmath>
 #include <limits>
 
@@ -168,6 +170,52 @@ std::string_view Name(LogLevel l) {
 
 }  // namespace
 
+// status.<class>.<metric>: seed 000's table. Poor's memory, CPU and
+// response-time bounds are the thresholds.* alert thresholds, so they are
+// not repeated here.
+static void AddStatusFields(std::vector<ConfigField>& f, StatusOptions& s) {
+  struct Bound {
+    const char* name;
+    double StatusBounds::*member;
+    double max;
+  };
+  static constexpr Bound kBounds[] = {
+      {"memory_percent", &StatusBounds::memory_percent, 100},
+      {"cpu_percent", &StatusBounds::cpu_percent, 100},
+      {"response_time_ms", &StatusBounds::response_time_ms, 3.6e6},
+      {"error_rate_percent", &StatusBounds::error_rate_percent, 100},
+      {"cache_hit_percent", &StatusBounds::cache_hit_percent, 100},
+  };
+  struct Class {
+    const char* name;
+    StatusBounds* bounds;
+    bool all;  // false: only the two bounds with no threshold of their own
+  };
+  const Class classes[] = {
+      {"excellent", &s.excellent, true},
+      {"fair", &s.fair, true},
+      {"poor", &s.poor, false},
+      {"critical", &s.critical, true},
+  };
+  // The table holds string_views: the paths live as long as the program.
+  static std::deque<std::string> paths;
+  static std::mutex paths_mu;
+  std::lock_guard lock(paths_mu);
+  size_t next = 0;
+  for (const Class& k : classes) {
+    for (const Bound& b : kBounds) {
+      bool own = b.member == &StatusBounds::error_rate_percent ||
+                 b.member == &StatusBounds::cache_hit_percent;
+      if (!k.all && !own) continue;
+      if (next == paths.size()) paths.push_back(std::string("status.") + k.name + "." + b.name);
+      f.push_back(DoubleField(paths[next++], "status-class bound", k.bounds->*b.member, 0, b.max));
+    }
+  }
+  f.push_back(IntField<uint32_t>("status.consecutive_poor",
+                                 "Poor evaluations in a row that raise consecutive_poor_performance",
+                                 s.consecutive_poor, 1, 1'000'000));
+}
+
 std::vector<ConfigField> BindFields(Config& c) {
   std::vector<ConfigField> f;
   f.push_back(StringField("server.host", "address to listen on", c.server.host, false));
@@ -222,6 +270,25 @@ std::vector<ConfigField> BindFields(Config& c) {
                           c.thresholds.cpu_percent, 0, 100));
   f.push_back(DoubleField("thresholds.response_time_ms", "response time threshold, ms",
                           c.thresholds.response_time_ms, 0, 3.6e6));
+  f.push_back(ListField("rule_files", "alerting rule files (glob patterns)", c.rule_files));
+  f.push_back(BoolField("alerting.builtin_rules", "seed 000's default rules",
+                        c.alerting.builtin_rules));
+  f.push_back(ListField("alerting.group_by", "labels that group alerts into one notification",
+                        c.alerting.grouping.group_by));
+  f.push_back(DurationField("alerting.group_wait", "wait for more alerts before a group's first send",
+                            c.alerting.grouping.group_wait_ms, 0));
+  f.push_back(DurationField("alerting.group_interval", "batch a group's later changes this long",
+                            c.alerting.grouping.group_interval_ms, 0));
+  f.push_back(DurationField("alerting.repeat_interval", "resend a still-firing alert after",
+                            c.alerting.grouping.repeat_interval_ms, 1000));
+  f.push_back(IntField<uint32_t>("alerting.max_per_minute", "sends per receiver per minute",
+                                 c.alerting.grouping.max_per_minute, 1, 100'000));
+  f.push_back(DoubleField("alerting.worse_by",
+                          "an acknowledged alert notifies again this much (ratio) worse",
+                          c.alerting.worse_by, 0, 100));
+  f.push_back(DurationField("alerting.history_retention", "keep alert history for",
+                            c.alerting.history_retention_ms, 3'600'000));
+  AddStatusFields(f, c.status);
   f.push_back(BoolField("tuning.enabled", "closed-loop auto-tuning", c.tuning.enabled));
   f.push_back({"log.level", "debug, info, warn or error", false,
                [&c](std::string_view v) -> Status {

@@ -1,0 +1,231 @@
+#include "commands/monitoring.h"
+
+#include <filesystem>
+#include <map>
+
+#include "alert/builtin_rules.h"
+#include "alert/rule_file.h"
+#include "analysis/summary.h"
+#include "model/event_log.h"
+#include "query/store_source.h"
+
+namespace perfwatch {
+namespace {
+
+TimestampMs NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+AlertEngineOptions EngineOptions(const Config& config) {
+  AlertEngineOptions o;
+  o.repeat_interval_ms = config.alerting.grouping.repeat_interval_ms;
+  o.worse_by_ratio = config.alerting.worse_by;
+  o.history_retention_ms = config.alerting.history_retention_ms;
+  return o;
+}
+
+StatusOptions EffectiveStatusOptions(const Config& config) {
+  StatusOptions s = config.status;
+  s.poor.memory_percent = config.thresholds.memory_percent;
+  s.poor.cpu_percent = config.thresholds.cpu_percent;
+  s.poor.response_time_ms = config.thresholds.response_time_ms;
+  return s;
+}
+
+std::string Annotation(const Alert& a, std::string_view name) {
+  for (const auto& [k, v] : a.annotations) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::vector<RuleSpec>> EffectiveRules(const Config& config) {
+  std::vector<RuleSpec> user = config.rules;
+  if (!config.rule_files.empty()) {
+    Result<std::vector<RuleSpec>> files = LoadRuleFiles(config.rule_files);
+    if (!files.ok()) return files.status();
+    user.insert(user.end(), files->begin(), files->end());
+  }
+  std::vector<RuleSpec> builtin;
+  if (config.alerting.builtin_rules) {
+    BuiltinThresholds t;
+    t.memory_percent = config.thresholds.memory_percent;
+    t.cpu_percent = config.thresholds.cpu_percent;
+    t.response_time_ms = config.thresholds.response_time_ms;
+    t.consecutive_poor = config.status.consecutive_poor;
+    builtin = BuiltinRules(t);
+  }
+  return MergeRules(std::move(builtin), std::move(user));
+}
+
+std::vector<ReceiverOptions> EffectiveReceivers(const Config& config) {
+  if (!config.notify.empty()) return config.notify;
+  ReceiverOptions console;
+  console.type = console.name = "console";
+  ReceiverOptions log;
+  log.type = log.name = "log";
+  log.path = (std::filesystem::path(config.storage.data_dir) / "alerts.log").string();
+  return {console, log};
+}
+
+Monitoring::Monitoring(const Config& config, const SeriesRegistry& registry, const Store& store)
+    : registry_(registry),
+      store_(store),
+      window_(registry, 0),
+      classifier_(EffectiveStatusOptions(config)) {
+  analysis_options_.status = EffectiveStatusOptions(config);
+}
+
+Monitoring::~Monitoring() {
+  if (dispatcher_) dispatcher_->Stop();
+}
+
+Result<std::unique_ptr<Monitoring>> Monitoring::Start(const Config& config,
+                                                      const SeriesRegistry& registry,
+                                                      const Store& store) {
+  Result<std::vector<RuleSpec>> rules = EffectiveRules(config);
+  if (!rules.ok()) return rules.status();
+  std::unique_ptr<Monitoring> m(new Monitoring(config, registry, store));
+  Result<std::unique_ptr<AlertDb>> db = AlertDb::Open(AlertDb::PathIn(config.storage.data_dir));
+  if (!db.ok()) return db.status();
+  m->db_ = std::move(*db);
+  m->dispatcher_ = std::make_unique<Dispatcher>(EffectiveReceivers(config),
+                                                config.alerting.grouping);
+  if (Status st = m->dispatcher_->Start(); !st.ok()) return st;
+  Result<std::unique_ptr<AlertEngine>> engine =
+      AlertEngine::Open(EngineOptions(config), m->window_, m->db_.get(), m->dispatcher_.get());
+  if (!engine.ok()) return engine.status();
+  m->engine_ = std::move(*engine);
+  if (Status st = m->engine_->SetRules(std::move(*rules)); !st.ok()) return st;
+  m->needs_ = m->engine_->RangeNeeds();
+  m->window_.SetRangeNeeds(m->needs_.needs);
+  LogEvent(LogLevel::kInfo, "alerting_started",
+           {{"rules", std::to_string(m->engine_->Rules().size())},
+            {"active_alerts", std::to_string(m->engine_->Alerts().size())}});
+  return m;
+}
+
+void Monitoring::Finish(Tick& tick) {
+  StatusReport report = classifier_.Classify(tick);
+  AppendStatusMetrics(report, tick);
+  std::string json = perfwatch::StatusJson(report);
+  StatusClass before = StatusClass::kGood;
+  bool had = false;
+  {
+    std::lock_guard lock(mu_);
+    before = status_.status;
+    had = has_status_;
+    status_ = report;
+    has_status_ = true;
+    status_json_ = std::move(json);
+  }
+  if (had && Degraded(before, report.status)) {
+    NamedEvent event{"performance_degradation_detected", report.t_ms,
+                     {{"from", std::string(StatusClassName(before))},
+                      {"to", std::string(StatusClassName(report.status))},
+                      {"score", std::to_string(report.score)}}};
+    if (!report.reasons.empty()) event.fields.emplace_back("reason", report.reasons[0].text);
+    dispatcher_->Event(std::move(event));
+  }
+}
+
+void Monitoring::Observe(const Tick& tick) {
+  window_.Observe(tick);
+  engine_->Evaluate(tick.time());
+}
+
+std::string Monitoring::StatusJson() const {
+  std::lock_guard lock(mu_);
+  return status_json_;
+}
+
+Result<std::string> Monitoring::AnalysisJson() const {
+  StoreSource source(registry_, store_);
+  Result<AnalysisReport> report = Analyze(source, NowMs(), analysis_options_);
+  if (!report.ok()) return report.status();
+  {
+    std::lock_guard lock(mu_);
+    if (has_status_) report->status = status_;  // with the live poor streak
+  }
+  return perfwatch::AnalysisJson(*report);
+}
+
+Result<std::string> Monitoring::Report(double hours, std::string_view format) const {
+  TimestampMs to = NowMs();
+  TimestampMs from = to - static_cast<int64_t>(hours * 3'600'000);
+  StoreSource source(registry_, store_);
+  Result<AnalysisReport> analysis = Analyze(source, to, analysis_options_);
+  if (!analysis.ok()) return analysis.status();
+  {
+    std::lock_guard lock(mu_);
+    if (has_status_) analysis->status = status_;
+  }
+  Result<PeriodSummary> summary = Summarize(store_, registry_, from, to);
+  if (!summary.ok()) return summary.status();
+  Result<std::vector<AlertHistoryEntry>> history = engine_->History(from, 100'000);
+  if (!history.ok()) return history.status();
+  std::vector<ReportAlert> alerts = ReportAlertsFrom(*history, engine_->Alerts(), from);
+  return format == "json" ? RenderReportJson(*analysis, *summary, alerts)
+                          : RenderReportText(*analysis, *summary, alerts);
+}
+
+std::vector<ReportAlert> ReportAlertsFrom(const std::vector<AlertHistoryEntry>& history,
+                                          const std::vector<Alert>& current, TimestampMs from_ms) {
+  // History is newest first; walk it oldest first so each firing opens a
+  // row that its resolution closes.
+  std::map<std::string, size_t> open;  // alert id -> row
+  std::vector<ReportAlert> rows;
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    const AlertHistoryEntry& e = *it;
+    if (e.event != "transition") continue;
+    if (e.to == AlertState::kFiring && !open.contains(e.alert_id)) {
+      ReportAlert r;
+      r.name = e.rule;
+      r.severity = std::string(e.labels.Get("severity"));
+      r.state = "firing";
+      r.started_ms = e.t_ms;
+      r.value = e.value;
+      open[e.alert_id] = rows.size();
+      rows.push_back(std::move(r));
+    } else if (e.to == AlertState::kResolved) {
+      auto found = open.find(e.alert_id);
+      if (found == open.end()) {  // fired before the period began
+        ReportAlert r;
+        r.name = e.rule;
+        r.severity = std::string(e.labels.Get("severity"));
+        r.started_ms = from_ms;
+        r.value = e.value;
+        rows.push_back(std::move(r));
+        found = open.emplace(e.alert_id, rows.size() - 1).first;
+      }
+      rows[found->second].state = "resolved";
+      rows[found->second].ended_ms = e.t_ms;
+      open.erase(found);
+    }
+  }
+  // Summaries come from the live alerts where they are still known; an alert
+  // firing since before the period has no transition in it.
+  for (const Alert& a : current) {
+    auto found = open.find(a.id);
+    if (found != open.end()) {
+      rows[found->second].summary = Annotation(a, "summary");
+      rows[found->second].value = a.value;
+    } else if (a.state == AlertState::kFiring) {
+      ReportAlert r;
+      r.name = a.rule;
+      r.severity = a.severity;
+      r.state = "firing";
+      r.started_ms = std::max(a.fired_at_ms, from_ms);
+      r.value = a.value;
+      r.summary = Annotation(a, "summary");
+      rows.push_back(std::move(r));
+    }
+  }
+  return rows;
+}
+
+}  // namespace perfwatch

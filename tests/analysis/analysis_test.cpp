@@ -1,0 +1,182 @@
+#include "analysis/analysis.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/report.h"
+#include "synthetic_host.h"
+
+namespace perfwatch {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr TimestampMs kStart = SyntheticHost::kStart;
+constexpr TimestampMs kEnd = kStart + 2 * 3600 * 1000;
+
+// Two hours at 5 s: memory nearly full for the last ten minutes, / filling
+// from 50 % to 60 %.
+void FillTroubledHost(SyntheticHost& host) {
+  host.Run(kStart, kEnd, 5000, [](TimestampMs t) {
+    HostState s;
+    s.disk_used_percent = 50 + 10.0 * (t - kStart) / (kEnd - kStart);
+    if (t > kEnd - 10 * 60 * 1000) s.memory_percent = 97;
+    s.app_response_ms = 120;
+    return s;
+  });
+}
+
+TEST(Analyze, BringsStatusBottlenecksAndTrendsTogether) {
+  SyntheticHost host;
+  FillTroubledHost(host);
+  Result<AnalysisReport> report = Analyze(host.source, kEnd, {});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->status.status, StatusClass::kCritical);
+  ASSERT_FALSE(report->status.reasons.empty());
+  EXPECT_EQ(report->status.reasons[0].text, "memory 97.0% > 95% (critical)");
+  ASSERT_EQ(report->bottlenecks.size(), 1u);
+  EXPECT_EQ(report->bottlenecks[0].kind, "memory_pressure");
+  ASSERT_EQ(report->trends.size(), 1u);
+  EXPECT_EQ(report->trends[0].labels.Get("mountpoint"), "/");
+  EXPECT_EQ(report->generated_at, kEnd);
+  EXPECT_EQ(report->window_ms, 5 * 60 * 1000);
+}
+
+TEST(Analyze, StatusUsesOnlyFreshSamples) {
+  SyntheticHost host;
+  FillTroubledHost(host);
+  // An hour after the last tick nothing is fresh: no metric, so Good.
+  Result<AnalysisReport> report = Analyze(host.source, kEnd + 3600 * 1000, {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->status.status, StatusClass::kGood);
+  EXPECT_TRUE(report->status.reasons.empty());
+  EXPECT_TRUE(report->bottlenecks.empty());
+}
+
+TEST(Analyze, JsonHasEverySection) {
+  SyntheticHost host;
+  FillTroubledHost(host);
+  Result<AnalysisReport> report = Analyze(host.source, kEnd, {});
+  ASSERT_TRUE(report.ok());
+  nlohmann::json j = nlohmann::json::parse(AnalysisJson(*report));
+  EXPECT_EQ(j["generated_at"], kEnd);
+  EXPECT_EQ(j["status"]["status"], "Critical");
+  EXPECT_EQ(j["status"]["color"], "red");
+  ASSERT_EQ(j["bottlenecks"].size(), 1u);
+  const nlohmann::json& b = j["bottlenecks"][0];
+  EXPECT_EQ(b["kind"], "memory_pressure");
+  EXPECT_EQ(b["severity"], "critical");
+  EXPECT_EQ(b["evidence"][0]["expr"], "avg_over_time(system_memory_used_percent[5m])");
+  EXPECT_EQ(b["evidence"][0]["window_ms"], 300000);
+  EXPECT_FALSE(b["recommendations"][0]["text"].get<std::string>().empty());
+  EXPECT_EQ(b["recommendations"][0]["priority"], "high");
+  ASSERT_EQ(j["trends"].size(), 1u);
+  EXPECT_EQ(j["trends"][0]["labels"]["mountpoint"], "/");
+  EXPECT_NEAR(j["trends"][0]["eta_seconds"].get<double>(), 8 * 3600, 2);
+}
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    FillTroubledHost(host_);
+    Result<AnalysisReport> report = Analyze(host_.source, kEnd, {});
+    ASSERT_TRUE(report.ok());
+    analysis_ = *report;
+    Result<PeriodSummary> summary = Summarize(host_.store, host_.registry, kStart, kEnd);
+    ASSERT_TRUE(summary.ok());
+    summary_ = *summary;
+    alerts_ = {{"HighMemory", "critical", "firing", kEnd - 300'000, 0, 97, "memory at 97%"},
+               {"HighCpu", "warning", "resolved", kStart + 60'000, kStart + 1'860'000, 85.5,
+                "CPU at 85.5%"}};
+  }
+  SyntheticHost host_;
+  AnalysisReport analysis_;
+  PeriodSummary summary_;
+  std::vector<ReportAlert> alerts_;
+};
+
+// The lines of `text` from the one starting with `heading` to the next
+// blank line.
+std::vector<std::string> Section(const std::string& text, const std::string& heading) {
+  std::vector<std::string> lines;
+  size_t at = text.find("\n" + heading);
+  if (at == std::string::npos) return lines;
+  size_t pos = at + 1;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string line = text.substr(pos, nl - pos);
+    if (line.empty()) break;
+    lines.push_back(line);
+    pos = nl + 1;
+  }
+  return lines;
+}
+
+TEST_F(ReportTest, TextHasEverySectionInOrder) {
+  std::string text = RenderReportText(analysis_, summary_, alerts_);
+  size_t status = text.find("STATUS  Critical");
+  size_t summary = text.find("SUMMARY");
+  size_t bottlenecks = text.find("BOTTLENECKS (last 5 min)");
+  size_t trends = text.find("TRENDS (last 2 h)");
+  size_t alerts = text.find("ALERTS (2)");
+  ASSERT_NE(status, std::string::npos) << text;
+  ASSERT_NE(alerts, std::string::npos) << text;
+  EXPECT_LT(status, summary);
+  EXPECT_LT(summary, bottlenecks);
+  EXPECT_LT(bottlenecks, trends);
+  EXPECT_LT(trends, alerts);
+  EXPECT_THAT(text, HasSubstr("perfwatch report: 2023-11-14 22:13:20 to 2023-11-15 00:13:20 UTC"));
+  EXPECT_THAT(text, HasSubstr("[critical] memory_pressure"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("high priority, +low effort: +Find the largest"));
+  EXPECT_THAT(text, HasSubstr("/ full in about 8 h"));
+  EXPECT_THAT(text, HasSubstr("HighMemory"));
+  EXPECT_THAT(text, HasSubstr("30 min"));  // the resolved alert's duration
+  EXPECT_THAT(text, HasSubstr("active"));
+  EXPECT_THAT(text, HasSubstr("Response time avg (api)"));
+  EXPECT_THAT(text, HasSubstr("120 ms"));
+  EXPECT_THAT(text, HasSubstr("120/s"));
+}
+
+TEST_F(ReportTest, TextColumnsAreAligned) {
+  std::string text = RenderReportText(analysis_, summary_, alerts_);
+  std::vector<std::string> summary = Section(text, "SUMMARY");
+  ASSERT_GT(summary.size(), 5u) << text;
+  // The last column is right-aligned, so every table line is as long as
+  // the header line.
+  for (size_t i = 2; i < summary.size(); ++i) {
+    EXPECT_EQ(summary[i].size(), summary[1].size()) << summary[i];
+  }
+  std::vector<std::string> alerts = Section(text, "ALERTS");
+  ASSERT_EQ(alerts.size(), 4u) << text;
+  EXPECT_EQ(alerts[1].find("duration"), alerts[2].find("   active") + 1);
+}
+
+TEST_F(ReportTest, EmptySectionsSayNone) {
+  AnalysisReport empty;
+  PeriodSummary none{kStart, kEnd, 0, {}};
+  std::string text = RenderReportText(empty, none, {});
+  EXPECT_THAT(text, HasSubstr("none: no data in the period"));
+  EXPECT_THAT(text, HasSubstr("BOTTLENECKS (last 0 s)\n  none found"));
+  EXPECT_THAT(text, HasSubstr("none toward a limit"));
+  EXPECT_THAT(text, HasSubstr("ALERTS (0)\n  none"));
+}
+
+TEST_F(ReportTest, JsonHasEverySection) {
+  nlohmann::json j = nlohmann::json::parse(RenderReportJson(analysis_, summary_, alerts_));
+  EXPECT_EQ(j["from"], kStart);
+  EXPECT_EQ(j["to"], kEnd);
+  EXPECT_EQ(j["analysis"]["status"]["status"], "Critical");
+  EXPECT_EQ(j["summary"]["resolution_ms"], summary_.resolution_ms);
+  ASSERT_FALSE(j["summary"]["rows"].empty());
+  EXPECT_EQ(j["summary"]["rows"][0]["title"], "CPU total");
+  EXPECT_EQ(j["summary"]["rows"][0]["unit"], "%");
+  ASSERT_EQ(j["alerts"].size(), 2u);
+  EXPECT_EQ(j["alerts"][0]["name"], "HighMemory");
+  EXPECT_TRUE(j["alerts"][0]["ended"].is_null());
+  EXPECT_EQ(j["alerts"][1]["ended"], kStart + 1'860'000);
+}
+
+}  // namespace
+}  // namespace perfwatch
