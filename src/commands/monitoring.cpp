@@ -72,7 +72,7 @@ std::vector<ReceiverOptions> EffectiveReceivers(const Config& config) {
   return {console, log};
 }
 
-Monitoring::Monitoring(const Config& config, const SeriesRegistry& registry, const Store& store)
+Monitoring::Monitoring(const Config& config, SeriesRegistry& registry, const Store& store)
     : registry_(registry),
       store_(store),
       window_(registry, 0),
@@ -85,7 +85,7 @@ Monitoring::~Monitoring() {
 }
 
 Result<std::unique_ptr<Monitoring>> Monitoring::Start(const Config& config,
-                                                      const SeriesRegistry& registry,
+                                                      SeriesRegistry& registry,
                                                       const Store& store) {
   Result<std::vector<RuleSpec>> rules = EffectiveRules(config);
   if (!rules.ok()) return rules.status();
@@ -103,10 +103,38 @@ Result<std::unique_ptr<Monitoring>> Monitoring::Start(const Config& config,
   if (Status st = m->engine_->SetRules(std::move(*rules)); !st.ok()) return st;
   m->needs_ = m->engine_->RangeNeeds();
   m->window_.SetRangeNeeds(m->needs_.needs);
+  int64_t back = kLookbackMs;
+  for (const auto& [selector, range] : m->needs_.needs) back = std::max(back, range + kLookbackMs);
+  m->PrimeWindow(back);
   LogEvent(LogLevel::kInfo, "alerting_started",
            {{"rules", std::to_string(m->engine_->Rules().size())},
             {"active_alerts", std::to_string(m->engine_->Alerts().size())}});
   return m;
+}
+
+void Monitoring::PrimeWindow(int64_t back_ms) {
+  constexpr size_t kBatch = 256;  // series per query, within the store's point limit
+  const TimestampMs now = NowMs();
+  StoreSource source(registry_, store_);
+  std::map<TimestampMs, std::vector<std::pair<SeriesId, double>>> by_time;
+  const auto size = static_cast<SeriesId>(registry_.size());
+  for (SeriesId first = 0; first < size; first += kBatch) {
+    std::vector<SeriesId> ids;
+    for (SeriesId id = first; id < std::min<SeriesId>(size, first + kBatch); ++id) ids.push_back(id);
+    auto samples = source.Samples(ids, now - back_ms, now);
+    if (!samples.ok()) {
+      LogEvent(LogLevel::kWarn, "alert_window_not_primed", {{"error", samples.status().message()}});
+      return;
+    }
+    for (const auto& [id, points] : *samples) {
+      for (const Sample& s : points) by_time[s.t_ms].emplace_back(id, s.value);
+    }
+  }
+  for (const auto& [t, samples] : by_time) {
+    Tick tick(registry_, t);
+    for (const auto& [id, value] : samples) tick.AppendInterned(id, value);
+    window_.Observe(tick);
+  }
 }
 
 void Monitoring::Finish(Tick& tick) {

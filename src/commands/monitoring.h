@@ -40,9 +40,12 @@ class Monitoring {
  public:
   // Opens the alert tables in <data_dir>/perfwatch.db, compiles the rules
   // and starts the notification threads.
+  // The recent window is primed from `store` (the history replayed from
+  // the WAL), so after a restart a rule sees the same last five minutes
+  // Prometheus would, and a firing alert does not resolve merely because
+  // the first tick after the restart has no rates yet.
   static Result<std::unique_ptr<Monitoring>> Start(const Config& config,
-                                                   const SeriesRegistry& registry,
-                                                   const Store& store);
+                                                   SeriesRegistry& registry, const Store& store);
   ~Monitoring();  // flushes waiting notifications and joins
   Monitoring(const Monitoring&) = delete;
   Monitoring& operator=(const Monitoring&) = delete;
@@ -62,9 +65,11 @@ class Monitoring {
   Result<std::string> Report(double hours, std::string_view format) const;
 
  private:
-  Monitoring(const Config& config, const SeriesRegistry& registry, const Store& store);
+  Monitoring(const Config& config, SeriesRegistry& registry, const Store& store);
+  // Feeds the window the stored samples of the last `back_ms` before now.
+  void PrimeWindow(int64_t back_ms);
 
-  const SeriesRegistry& registry_;
+  SeriesRegistry& registry_;
   const Store& store_;
   AnalysisOptions analysis_options_;
   WindowCache window_;  // collection thread only

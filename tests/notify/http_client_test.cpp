@@ -123,3 +123,22 @@ TEST(HttpPost, ReportsARefusedConnection) {
 
 }  // namespace
 }  // namespace perfwatch
+
+namespace perfwatch {
+namespace {
+
+TEST(HttpGet, ReadsTheBody) {
+  testing::TestHttpServer server;
+  Result<HttpReply> reply =
+      HttpGet(*ParseHttpUrl(server.Url("/api/v1/analysis")), {}, std::chrono::milliseconds(5000));
+  ASSERT_TRUE(reply.ok()) << reply.status().message();
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->body, "ok");
+  auto requests = server.Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "GET");
+  EXPECT_EQ(requests[0].target, "/api/v1/analysis");
+}
+
+}  // namespace
+}  // namespace perfwatch
