@@ -50,7 +50,8 @@ Result<int64_t> ParsePromStep(const std::string& text) {
     ms = static_cast<int64_t>(std::llround(*seconds * 1000));
   } else {
     Result<int64_t> d = ParseDuration(text);
-    if (!d.ok()) return Status::InvalidArgument("invalid parameter 'step': " + d.status().message());
+    if (!d.ok())
+      return Status::InvalidArgument("invalid parameter 'step': " + d.status().message());
     ms = *d;
   }
   if (ms <= 0) return Status::InvalidArgument("invalid parameter 'step': must be positive");
@@ -65,7 +66,8 @@ Result<QueryParams> FormParams(const HttpRequest& request, const RequestTarget& 
   Result<RequestTarget> body = ParseRequestTarget("/?" + request.body);
   if (!body.ok()) return Status::InvalidArgument("form body: " + body.status().message());
   for (const std::string_view name : {"expr", "query", "time", "start", "end", "step"}) {
-    for (std::string_view v : body->query.GetAll(name)) params.Add(std::string(name), std::string(v));
+    for (std::string_view v : body->query.GetAll(name))
+      params.Add(std::string(name), std::string(v));
   }
   return params;
 }
@@ -201,7 +203,7 @@ std::optional<HttpResponse> ApiHandler::HandleAction(const HttpRequest& request,
 }
 
 HttpResponse ApiHandler::InstantQuery(const HttpRequest& request, const RequestTarget& target,
-                               std::string_view) const {
+                                      std::string_view) const {
   Result<QueryParams> params = FormParams(request, target);
   if (!params.ok()) return BadData(params.status().message());
   Result<ParsedExpr> expr = ExprParam(*params);
@@ -214,7 +216,8 @@ HttpResponse ApiHandler::InstantQuery(const HttpRequest& request, const RequestT
   }
   StoreSource source(registry_, store_);
   Result<QueryValue> value = Evaluate(*expr, source, at);
-  if (!value.ok()) return PromError(HttpStatusOf(value.status()), "execution", value.status().message());
+  if (!value.ok())
+    return PromError(HttpStatusOf(value.status()), "execution", value.status().message());
   return JsonOk(InstantJson(*value, at));
 }
 
@@ -232,7 +235,8 @@ HttpResponse ApiHandler::RangeQuery(const HttpRequest& request, const RequestTar
   }
   Result<TimestampMs> start = ParsePromTime("start", *start_text);
   if (!start.ok()) return BadData(start.status().message());
-  Result<TimestampMs> end = end_text ? ParsePromTime("end", *end_text) : Result<TimestampMs>(clock_());
+  Result<TimestampMs> end =
+      end_text ? ParsePromTime("end", *end_text) : Result<TimestampMs>(clock_());
   if (!end.ok()) return BadData(end.status().message());
   Result<int64_t> step = ParsePromStep(*step_text);
   if (!step.ok()) return BadData(step.status().message());
@@ -272,16 +276,16 @@ HttpResponse ApiHandler::Report(const HttpRequest&, const RequestTarget& target,
   if (const std::string* text = target.query.Get("hours")) {
     Result<double> h = ParseFiniteDouble(*text);
     if (!h.ok() || *h <= 0 || *h > 24 * 3650) {
-      return JsonError(400, "invalid parameter 'hours': expected a number of hours, got \"" +
-                                *text + "\"");
+      return JsonError(
+          400, "invalid parameter 'hours': expected a number of hours, got \"" + *text + "\"");
     }
     hours = *h;
   }
   std::string format = "json";
   if (const std::string* f = target.query.Get("format")) format = *f;
   if (format != "json" && format != "text") {
-    return JsonError(400, "invalid parameter 'format': expected json or text, got \"" + format +
-                              "\"");
+    return JsonError(400,
+                     "invalid parameter 'format': expected json or text, got \"" + format + "\"");
   }
   Result<std::string> body = options_.report(hours, format);
   if (!body.ok()) return JsonError(HttpStatusOf(body.status()), body.status().message());

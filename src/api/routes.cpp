@@ -271,8 +271,7 @@ HttpResponse ApiHandler::Handle(const HttpRequest& request) const {
 
 std::shared_ptr<const PublishedTick> ApiHandler::Publish(std::shared_ptr<const Tick> tick,
                                                          std::string status_json) {
-  auto published =
-      std::make_shared<const PublishedTick>(std::move(tick), std::move(status_json));
+  auto published = std::make_shared<const PublishedTick>(std::move(tick), std::move(status_json));
   std::lock_guard lock(mu_);
   latest_ = published;
   return published;

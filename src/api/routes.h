@@ -114,7 +114,7 @@ class ApiHandler {
   // may hold one "*" segment, passed to `fn` as `param`. `write` routes
   // need the bearer token when one is configured.
   using ActionFn = HttpResponse (ApiHandler::*)(const HttpRequest&, const RequestTarget&,
-                                               std::string_view param) const;
+                                                std::string_view param) const;
   struct ActionRoute {
     std::string_view method;
     std::string_view pattern;

@@ -93,8 +93,8 @@ Result<std::unique_ptr<Monitoring>> Monitoring::Start(const Config& config,
   Result<std::unique_ptr<AlertDb>> db = AlertDb::Open(AlertDb::PathIn(config.storage.data_dir));
   if (!db.ok()) return db.status();
   m->db_ = std::move(*db);
-  m->dispatcher_ = std::make_unique<Dispatcher>(EffectiveReceivers(config),
-                                                config.alerting.grouping);
+  m->dispatcher_ =
+      std::make_unique<Dispatcher>(EffectiveReceivers(config), config.alerting.grouping);
   if (Status st = m->dispatcher_->Start(); !st.ok()) return st;
   Result<std::unique_ptr<AlertEngine>> engine =
       AlertEngine::Open(EngineOptions(config), m->window_, m->db_.get(), m->dispatcher_.get());
@@ -120,7 +120,8 @@ void Monitoring::PrimeWindow(int64_t back_ms) {
   const auto size = static_cast<SeriesId>(registry_.size());
   for (SeriesId first = 0; first < size; first += kBatch) {
     std::vector<SeriesId> ids;
-    for (SeriesId id = first; id < std::min<SeriesId>(size, first + kBatch); ++id) ids.push_back(id);
+    for (SeriesId id = first; id < std::min<SeriesId>(size, first + kBatch); ++id)
+      ids.push_back(id);
     auto samples = source.Samples(ids, now - back_ms, now);
     if (!samples.ok()) {
       LogEvent(LogLevel::kWarn, "alert_window_not_primed", {{"error", samples.status().message()}});
@@ -152,7 +153,8 @@ void Monitoring::Finish(Tick& tick) {
     status_json_ = std::move(json);
   }
   if (had && Degraded(before, report.status)) {
-    NamedEvent event{"performance_degradation_detected", report.t_ms,
+    NamedEvent event{"performance_degradation_detected",
+                     report.t_ms,
                      {{"from", std::string(StatusClassName(before))},
                       {"to", std::string(StatusClassName(report.status))},
                       {"score", std::to_string(report.score)}}};

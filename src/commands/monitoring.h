@@ -44,8 +44,8 @@ class Monitoring {
   // the WAL), so after a restart a rule sees the same last five minutes
   // Prometheus would, and a firing alert does not resolve merely because
   // the first tick after the restart has no rates yet.
-  static Result<std::unique_ptr<Monitoring>> Start(const Config& config,
-                                                   SeriesRegistry& registry, const Store& store);
+  static Result<std::unique_ptr<Monitoring>> Start(const Config& config, SeriesRegistry& registry,
+                                                   const Store& store);
   ~Monitoring();  // flushes waiting notifications and joins
   Monitoring(const Monitoring&) = delete;
   Monitoring& operator=(const Monitoring&) = delete;

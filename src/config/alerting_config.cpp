@@ -16,8 +16,7 @@ std::string At(std::string_view source, const YAML::Node& node, std::string_view
   return out;
 }
 
-constexpr std::string_view kReceiverTypes[] = {"console", "log", "webhook", "alertmanager",
-                                               "exec"};
+constexpr std::string_view kReceiverTypes[] = {"console", "log", "webhook", "alertmanager", "exec"};
 
 Status SetDuration(const YAML::Node& value, int64_t* out) {
   Result<int64_t> ms = ParseDuration(value.Scalar());

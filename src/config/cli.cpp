@@ -207,9 +207,7 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
   rules->require_subcommand(1);
   CLI::App* check = rules->add_subcommand(
       "check", "validate rule files like promtool check rules (exit 1 on any error)");
-  check->add_option("files", result.rules_check.files, "rule files")
-      ->required()
-      ->type_name("FILE");
+  check->add_option("files", result.rules_check.files, "rule files")->required()->type_name("FILE");
   CLI::App* report = app.add_subcommand(
       "report", "summary of a period: averages, p95, maxima, alerts, bottlenecks, trends");
   report->fallthrough();
@@ -221,8 +219,9 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
       ->check(CLI::Range(0.01, 24.0 * 3650));
   report->add_option("-o,--output", result.report.output, "file to write; - for stdout")
       ->type_name("FILE");
-  report->add_option("--url", result.report.url,
-                     "ask this running perfwatch instead of reading --data-dir")
+  report
+      ->add_option("--url", result.report.url,
+                   "ask this running perfwatch instead of reading --data-dir")
       ->type_name("URL");
 
   try {

@@ -131,9 +131,9 @@ Status ValidateStatusTable(const Config& c) {
       bool ordered = col.lower_is_worse ? cur <= prev : cur >= prev;
       if (!ordered) {
         return Status::InvalidArgument(
-            std::string("status.") + order[i].first + "." + col.name + ": " +
-            FormatDouble(cur) + " is better than status." + order[i - 1].first + "." + col.name +
-            " (" + FormatDouble(prev) + "); each class must be at least as bad as the one before" +
+            std::string("status.") + order[i].first + "." + col.name + ": " + FormatDouble(cur) +
+            " is better than status." + order[i - 1].first + "." + col.name + " (" +
+            FormatDouble(prev) + "); each class must be at least as bad as the one before" +
             (i == 2 ? " (poor's memory, CPU and response bounds are thresholds.*)" : ""));
       }
     }

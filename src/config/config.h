@@ -12,8 +12,8 @@
 #include "alert/rule_spec.h"
 #include "analysis/status_options.h"
 #include "model/event_log.h"
-#include "notify/notify_options.h"
 #include "model/status.h"
+#include "notify/notify_options.h"
 
 namespace perfwatch {
 

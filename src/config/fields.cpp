@@ -1,10 +1,10 @@
 #include "config/fields.h"
 
 #include <charconv>
-#include <deque>
-#include <mutex>
 #include <cmath>
+#include <deque>
 #include <limits>
+#include <mutex>
 
 #include "model/byte_size.h"
 #include "model/duration.h"
@@ -211,9 +211,10 @@ static void AddStatusFields(std::vector<ConfigField>& f, StatusOptions& s) {
       f.push_back(DoubleField(paths[next++], "status-class bound", k.bounds->*b.member, 0, b.max));
     }
   }
-  f.push_back(IntField<uint32_t>("status.consecutive_poor",
-                                 "Poor evaluations in a row that raise consecutive_poor_performance",
-                                 s.consecutive_poor, 1, 1'000'000));
+  f.push_back(
+      IntField<uint32_t>("status.consecutive_poor",
+                         "Poor evaluations in a row that raise consecutive_poor_performance",
+                         s.consecutive_poor, 1, 1'000'000));
 }
 
 std::vector<ConfigField> BindFields(Config& c) {
@@ -271,11 +272,12 @@ std::vector<ConfigField> BindFields(Config& c) {
   f.push_back(DoubleField("thresholds.response_time_ms", "response time threshold, ms",
                           c.thresholds.response_time_ms, 0, 3.6e6));
   f.push_back(ListField("rule_files", "alerting rule files (glob patterns)", c.rule_files));
-  f.push_back(BoolField("alerting.builtin_rules", "seed 000's default rules",
-                        c.alerting.builtin_rules));
+  f.push_back(
+      BoolField("alerting.builtin_rules", "seed 000's default rules", c.alerting.builtin_rules));
   f.push_back(ListField("alerting.group_by", "labels that group alerts into one notification",
                         c.alerting.grouping.group_by));
-  f.push_back(DurationField("alerting.group_wait", "wait for more alerts before a group's first send",
+  f.push_back(DurationField("alerting.group_wait",
+                            "wait for more alerts before a group's first send",
                             c.alerting.grouping.group_wait_ms, 0));
   f.push_back(DurationField("alerting.group_interval", "batch a group's later changes this long",
                             c.alerting.grouping.group_interval_ms, 0));

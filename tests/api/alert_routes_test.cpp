@@ -98,8 +98,8 @@ TEST_F(AlertRoutesTest, BadExpressionsSayWhereAndWhat) {
 
 TEST_F(AlertRoutesTest, RangeQueryReturnsAMatrixAndBoundsItsSize) {
   std::string base = "/api/v1/query_range?expr=disk_temp_celsius{disk=\"sda\"}";
-  HttpResponse r = Call("GET", base + "&start=" + std::to_string(kStart / 1000) + "&end=" +
-                                   std::to_string(kStart / 1000 + 20) + "&step=10s");
+  HttpResponse r = Call("GET", base + "&start=" + std::to_string(kStart / 1000) +
+                                   "&end=" + std::to_string(kStart / 1000 + 20) + "&step=10s");
   ASSERT_EQ(r.status, 200) << r.body;
   json j = Json(r);
   EXPECT_EQ(j["data"]["resultType"], "matrix");

@@ -57,7 +57,8 @@ alerting:
                         "f.yaml", c);
   ASSERT_TRUE(st.ok()) << st.message();
   ASSERT_EQ(c.notify.size(), 4u);
-  EXPECT_EQ(c.notify[2].command, (std::vector<std::string>{"/usr/local/bin/page", "--team", "ops"}));
+  EXPECT_EQ(c.notify[2].command,
+            (std::vector<std::string>{"/usr/local/bin/page", "--team", "ops"}));
   EXPECT_EQ(c.notify[2].timeout_ms, 10'000);
   EXPECT_EQ(c.notify[3].headers.at(0).second, "Bearer abc");
   EXPECT_EQ(c.notify[3].max_attempts, 2);
@@ -77,9 +78,11 @@ TEST(AlertingConfig, BadReceiversNameTheEntryAndLine) {
       {"notify:\n  - type: pager\n", "notify[0].type (line 2): unknown type \"pager\""},
       {"notify:\n  - type: webhook\n", "notify[0] (line 2): webhook needs url"},
       {"notify:\n  - type: exec\n    command: /bin/page\n", "expected a list (argv)"},
-      {"notify:\n  - type: log\n    path: x\n    colour: red\n", "notify[0].colour (line 4): unknown key"},
+      {"notify:\n  - type: log\n    path: x\n    colour: red\n",
+       "notify[0].colour (line 4): unknown key"},
       {"notify: {type: console}\n", "expected a list of receivers"},
-      {"notify:\n  - type: webhook\n    url: http://x/\n    timeout: soon\n", "notify[0].timeout (line 4)"},
+      {"notify:\n  - type: webhook\n    url: http://x/\n    timeout: soon\n",
+       "notify[0].timeout (line 4)"},
   };
   for (const Case& c : cases) {
     Config config;

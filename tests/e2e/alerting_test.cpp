@@ -5,6 +5,7 @@
 // resolves when the load stops.
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -18,12 +19,10 @@
 #include <ctime>
 #include <fstream>
 #include <iomanip>
-#include <sstream>
 #include <mutex>
-#include <thread>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
 
 #include "harness.h"
 
@@ -157,8 +156,8 @@ bool IsStatus(const WebhookReceiver::Hook& h, const char* status) {
 }
 
 pid_t StartStress() {
-  std::vector<std::string> args = {"/usr/bin/stress-ng", "--cpu", "0", "--timeout", "120s",
-                                   "--quiet"};
+  std::vector<std::string> args = {"/usr/bin/stress-ng", "--cpu", "0",
+                                   "--timeout",          "120s",  "--quiet"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -221,9 +220,9 @@ TEST(Alerting, StressFiresWebhookAckSurvivesRestartAndResolves) {
 
   pid_t stress = StartStress();
   ASSERT_GT(stress, 0);
-  std::optional<WebhookReceiver::Hook> fired = receiver.WaitFor(
-      [](const WebhookReceiver::Hook& h) { return IsStatus(h, "firing"); },
-      std::chrono::seconds(30));
+  std::optional<WebhookReceiver::Hook> fired =
+      receiver.WaitFor([](const WebhookReceiver::Hook& h) { return IsStatus(h, "firing"); },
+                       std::chrono::seconds(30));
   ASSERT_TRUE(fired) << perfwatch->log();
   const json& alert = fired->body["alerts"][0];
   EXPECT_EQ(alert["labels"]["severity"], "critical");
@@ -269,9 +268,9 @@ TEST(Alerting, StressFiresWebhookAckSurvivesRestartAndResolves) {
   EXPECT_EQ(receiver.Count([](const auto& h) { return IsStatus(h, "firing"); }), 1u);
 
   StopStress(stress);
-  std::optional<WebhookReceiver::Hook> resolved = receiver.WaitFor(
-      [](const WebhookReceiver::Hook& h) { return IsStatus(h, "resolved"); },
-      std::chrono::seconds(30));
+  std::optional<WebhookReceiver::Hook> resolved =
+      receiver.WaitFor([](const WebhookReceiver::Hook& h) { return IsStatus(h, "resolved"); },
+                       std::chrono::seconds(30));
   ASSERT_TRUE(resolved) << perfwatch->log();
   EXPECT_NE(resolved->body["alerts"][0].value("endsAt", ""), "0001-01-01T00:00:00Z");
   EXPECT_EQ(receiver.Count([](const auto& h) { return IsStatus(h, "firing"); }), 1u);
