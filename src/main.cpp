@@ -11,10 +11,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "alert/rules_check.h"
 #include "api/api_server.h"
 #include "collect/collection_loop.h"
 #include "collect/collectors.h"
-#include "alert/rules_check.h"
 #include "commands/history_commands.h"
 #include "commands/monitoring.h"
 #include "commands/report_command.h"

@@ -3,7 +3,6 @@
 #include "api/json_writer.h"
 
 namespace perfwatch {
-namespace {
 
 void AppendLabelsObject(std::string& out, const Labels& labels) {
   out += '{';
@@ -17,8 +16,6 @@ void AppendLabelsObject(std::string& out, const Labels& labels) {
   }
   out += '}';
 }
-
-}  // namespace
 
 bool MatchesAnyPrefix(std::string_view name, std::span<const std::string> prefixes) {
   if (prefixes.empty()) return true;

@@ -16,6 +16,9 @@
 
 namespace perfwatch {
 
+// {"name":"value",...} in the labels' order.
+void AppendLabelsObject(std::string& out, const Labels& labels);
+
 // True when `prefixes` is empty or `name` starts with one of them.
 bool MatchesAnyPrefix(std::string_view name, std::span<const std::string> prefixes);
 

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "api/json_render.h"
 #include "api/json_writer.h"
 #include "api/routes.h"
 #include "interchange/iso8601.h"
@@ -91,19 +92,6 @@ void AppendPromValue(std::string& out, TimestampMs t_ms, double value) {
   out += "\"]";
 }
 
-void AppendMetric(std::string& out, const Labels& labels) {
-  out += "{";
-  bool first = true;
-  for (const Label& l : labels) {
-    if (!first) out += ',';
-    first = false;
-    AppendJsonString(out, l.name);
-    out += ':';
-    AppendJsonString(out, l.value);
-  }
-  out += '}';
-}
-
 std::string InstantJson(const QueryValue& value, TimestampMs at_ms) {
   std::string out = "{\"status\":\"success\",\"data\":{\"resultType\":";
   if (value.kind == QueryValue::Kind::kScalar) {
@@ -115,7 +103,7 @@ std::string InstantJson(const QueryValue& value, TimestampMs at_ms) {
   for (size_t i = 0; i < value.vector.size(); ++i) {
     if (i) out += ',';
     out += "{\"metric\":";
-    AppendMetric(out, value.vector[i].labels);
+    AppendLabelsObject(out, value.vector[i].labels);
     out += ",\"value\":";
     AppendPromValue(out, at_ms, value.vector[i].value);
     out += '}';
@@ -128,7 +116,7 @@ std::string MatrixJson(const std::vector<RangeSeries>& series) {
   for (size_t i = 0; i < series.size(); ++i) {
     if (i) out += ',';
     out += "{\"metric\":";
-    AppendMetric(out, series[i].labels);
+    AppendLabelsObject(out, series[i].labels);
     out += ",\"values\":[";
     for (size_t j = 0; j < series[i].points.size(); ++j) {
       if (j) out += ',';
