@@ -15,6 +15,7 @@
 #include "api/api_server.h"
 #include "collect/collection_loop.h"
 #include "collect/collectors.h"
+#include "commands/app_ingest.h"
 #include "commands/history_commands.h"
 #include "commands/monitoring.h"
 #include "commands/report_command.h"
@@ -138,7 +139,15 @@ int Serve(const Config& config, bool reset_corrupt_db) {
     return 1;
   }
   Monitoring& monitoring = **started;
+  Result<std::unique_ptr<AppIngest>> ingest_started = AppIngest::Start(config, registry);
+  if (!ingest_started.ok()) {
+    LogEvent(LogLevel::kError, "startup_failed", {{"error", ingest_started.status().ToString()}});
+    return 1;
+  }
+  AppIngest& ingest = **ingest_started;
   ApiOptions api_options = ToApiOptions(config.server);
+  api_options.app_metrics = &ingest.metrics();
+  api_options.max_ingest_body_bytes = config.ingest.max_body_bytes;
   api_options.storage_stats = [&store] { return store.Storage(); };
   api_options.alerts = &monitoring.alerts();
   api_options.status_json = [&monitoring] { return monitoring.StatusJson(); };
@@ -167,12 +176,21 @@ int Serve(const Config& config, bool reset_corrupt_db) {
         monitoring.Observe(*tick);
         api.Publish(tick, monitoring.StatusJson());
       });
-  loop.set_finisher([&monitoring](Tick& tick) { monitoring.Finish(tick); });
+  // Application metrics first: the status class reads their derived
+  // response time and error rate.
+  loop.set_finisher([&monitoring, &ingest](Tick& tick) {
+    ingest.Flush(tick);
+    monitoring.Finish(tick);
+  });
   loop.Start();
   LogEvent(LogLevel::kInfo, "monitoring_started",
            {{"listen", config.server.host + ":" + std::to_string(api.port())},
             {"interval", FormatDuration(config.collect.interval_ms)},
             {"data_dir", config.storage.data_dir},
+            {"statsd", ingest.statsd_port() == 0
+                           ? std::string("off")
+                           : config.statsd.listen.substr(0, config.statsd.listen.rfind(':')) + ":" +
+                                 std::to_string(ingest.statsd_port())},
             {"version", PERFWATCH_VERSION}});
 
   int sig = 0;

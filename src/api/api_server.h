@@ -22,6 +22,7 @@
 namespace perfwatch {
 
 class AlertEngine;  // alert/engine.h
+class AppMetrics;   // ingest/app_metrics.h
 
 struct ApiOptions {
   // Loopback by default: anything else is the user's explicit choice.
@@ -49,6 +50,13 @@ struct ApiOptions {
   // &format=text|json; unset: 503. Called from server threads.
   std::function<Result<std::string>()> analysis_json;
   std::function<Result<std::string>(double hours, std::string_view format)> report;
+  // Application metrics: POST /api/v1/push, POST /v1/metrics (OTLP/HTTP),
+  // GET /api/v1/components. Null: those routes answer 503. Must outlive the
+  // server.
+  AppMetrics* app_metrics = nullptr;
+  // Bodies of the ingest routes (push, OTLP) may be this large; every other
+  // route keeps max_body_bytes.
+  size_t max_ingest_body_bytes = 16 << 20;
 };
 
 class ApiServer {

@@ -119,12 +119,28 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
   void DoRead() {
     if (stopping_) return Close();
     parser_.emplace();
-    parser_->body_limit(ctx_.options.max_body_bytes);
     parser_->header_limit(kMaxHeaderBytes);
     // Covers the whole request, so a client trickling its header byte by
     // byte (slowloris) is cut off as surely as a silent one.
     stream_.expires_after(ctx_.options.idle_timeout);
     reading_ = true;
+    // The header first: the body limit depends on the route (ingest routes
+    // take larger bodies).
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) return OnRead(ec, 0);
+    const std::string_view target = Sv(parser_->get().target());
+    const size_t limit = ctx_.handler.BodyLimit(target);
+    // Beast checks a Content-Length against body_limit only while parsing
+    // the header, which is done: check it here; chunked bodies are checked
+    // against body_limit as they arrive.
+    if (const auto length = parser_->content_length(); length && *length > limit) {
+      return OnRead(http::error::body_limit, 0);
+    }
+    parser_->body_limit(limit);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
   }
@@ -132,8 +148,9 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
   void OnRead(beast::error_code ec, size_t) {
     reading_ = false;
     if (ec == http::error::body_limit) {
-      return SendError(413, "request body exceeds the limit of " +
-                                std::to_string(ctx_.options.max_body_bytes) + " bytes");
+      unread_body_ = true;
+      HttpResponse response = ctx_.handler.BodyTooLarge(Sv(parser_->get().target()));
+      return Send(std::move(response), 11, /*keep_alive=*/false, /*head=*/false);
     }
     if (ec == http::error::header_limit) {
       return SendError(
@@ -156,8 +173,12 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
   }
 
   void Answer(const http::request<http::string_body>& req) {
-    HttpRequest request{std::string(Sv(req.method_string())), std::string(Sv(req.target())),
-                        req.body(), std::string(Sv(req[http::field::authorization]))};
+    HttpRequest request{std::string(Sv(req.method_string())),
+                        std::string(Sv(req.target())),
+                        req.body(),
+                        std::string(Sv(req[http::field::authorization])),
+                        std::string(Sv(req[http::field::content_type])),
+                        std::string(Sv(req[http::field::content_encoding]))};
     HttpResponse response;
     try {
       response = ctx_.handler.Handle(request);

@@ -162,6 +162,12 @@ const std::vector<ApiHandler::ActionRoute>& ApiHandler::ActionRoutes() {
       {"POST", "/api/v1/silences", &ApiHandler::AddSilence, true},
       {"DELETE", "/api/v1/silences/*", &ApiHandler::DeleteSilence, true},
       {"GET", "/api/v1/rules", &ApiHandler::Rules},
+      {"POST", "/api/v1/push", &ApiHandler::Push, true},
+      {"POST", "/v1/metrics", &ApiHandler::OtlpMetrics, true},
+      {"GET", "/api/v1/components", &ApiHandler::Components},
+      {"GET", "/api/v1/components/*", &ApiHandler::Component},
+      // Seed 001's route.
+      {"GET", "/metrics/component/*", &ApiHandler::Component},
   };
   return kRoutes;
 }

@@ -7,6 +7,7 @@
 #include "api/exposition.h"
 #include "api/json_render.h"
 #include "api/json_writer.h"
+#include "ingest/app_metrics.h"
 #include "interchange/history_export.h"
 #include "interchange/interchange.h"
 #include "model/duration.h"
@@ -284,6 +285,29 @@ std::shared_ptr<const PublishedTick> ApiHandler::latest() const {
 
 bool ApiHandler::Authorized(const HttpRequest& request) const {
   return BearerTokenAllows(request.authorization, options_.token);
+}
+
+namespace {
+// The ingest source a request-target's path belongs to, if it is one.
+std::optional<IngestSource> IngestSourceOf(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/api/v1/push") return IngestSource::kPush;
+  if (path == "/v1/metrics") return IngestSource::kOtlp;
+  return std::nullopt;
+}
+}  // namespace
+
+size_t ApiHandler::BodyLimit(std::string_view target) const {
+  return IngestSourceOf(target) ? options_.max_ingest_body_bytes : options_.max_body_bytes;
+}
+
+HttpResponse ApiHandler::BodyTooLarge(std::string_view target) const {
+  const std::optional<IngestSource> source = IngestSourceOf(target);
+  if (source && options_.app_metrics != nullptr) {
+    options_.app_metrics->CountError(*source, "body_too_large");
+  }
+  return JsonError(
+      413, "request body exceeds the limit of " + std::to_string(BodyLimit(target)) + " bytes");
 }
 
 HttpResponse ApiHandler::Unauthorized() {

@@ -30,7 +30,9 @@ struct HttpRequest {
   std::string method;  // "GET", "HEAD", "POST"...
   std::string target;  // raw request-target: "/api/v1/metrics?match=system_cpu"
   std::string body;
-  std::string authorization;  // raw Authorization header, "" when absent
+  std::string authorization;     // raw Authorization header, "" when absent
+  std::string content_type;      // raw Content-Type header, "" when absent
+  std::string content_encoding;  // raw Content-Encoding header ("gzip"), "" when absent
 };
 
 // A response body produced a piece at a time, for answers too large to hold
@@ -96,6 +98,12 @@ class ApiHandler {
                                                std::string status_json = "");
   std::shared_ptr<const PublishedTick> latest() const;
 
+  // The body limit of the route at request-target `target` (ingest routes
+  // take larger bodies), and the answer when a body exceeds it (counted as
+  // an ingest error for the ingest routes).
+  size_t BodyLimit(std::string_view target) const;
+  HttpResponse BodyTooLarge(std::string_view target) const;
+
   // For write/admin routes: true when no token is configured or the request
   // carries "Authorization: Bearer <token>".
   bool Authorized(const HttpRequest& request) const;
@@ -140,6 +148,12 @@ class ApiHandler {
   HttpResponse AddSilence(const HttpRequest&, const RequestTarget&, std::string_view) const;
   HttpResponse DeleteSilence(const HttpRequest&, const RequestTarget&, std::string_view) const;
   HttpResponse Rules(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  // ingest_routes.cpp
+  HttpResponse Push(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse OtlpMetrics(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  // component_routes.cpp
+  HttpResponse Components(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse Component(const HttpRequest&, const RequestTarget&, std::string_view name) const;
 
   HttpResponse Index(const RequestTarget&) const;
   HttpResponse Health(const RequestTarget&) const;

@@ -10,7 +10,7 @@
 #include "analysis/report.h"
 #include "analysis/summary.h"
 #include "commands/monitoring.h"
-#include "notify/http_client.h"
+#include "net/http_client.h"
 #include "query/store_source.h"
 #include "store/durable_store.h"
 

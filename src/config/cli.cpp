@@ -172,6 +172,8 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
         flags["tuning.enabled"] = {"--no-auto-tuning", {"false"}};
       },
       "switch closed-loop auto-tuning off");
+  flag("--statsd-listen", "statsd.listen", "HOST:PORT",
+       "StatsD UDP address (default 127.0.0.1:8125); off disables it");
   flag("--log-level", "log.level", "LEVEL", "debug, info, warn or error (default info)");
   flag("--log-format", "log.format", "FORMAT", "text or json lines (default text)");
 

@@ -11,6 +11,7 @@
 
 #include "config/alerting_config.h"
 #include "config/fields.h"
+#include "config/scrape_config.h"
 #include "model/duration.h"
 
 namespace perfwatch {
@@ -159,6 +160,11 @@ Status Validate(const Config& c) {
         "storage.block_duration: must be a whole number of minutes that divides 24h, got " +
         FormatDuration(c.storage.block_duration_ms));
   }
+  if (c.ingest.max_body_bytes < 1024) {
+    return Status::InvalidArgument("ingest.max_body: must be at least 1KiB, got " +
+                                   std::to_string(c.ingest.max_body_bytes) + " bytes");
+  }
+  if (Status st = ValidateScrapeTargets(c); !st.ok()) return st;
   return ValidateStatusTable(c);
 }
 
@@ -171,6 +177,7 @@ Status ApplyYaml(std::string_view text, std::string_view source, Config& config)
       return Status::InvalidArgument(std::string(source) + ": the top level must be a mapping");
     }
     if (Status st = ApplyListSections(root, source, config); !st.ok()) return st;
+    if (Status st = ApplyScrapeSection(root, source, config); !st.ok()) return st;
     return ApplyMap(root, "", source, fields);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(std::string(source) + " (line " +
@@ -253,6 +260,7 @@ std::string ToYaml(const Config& config) {
     out << YAML::EndSeq;
   }
   EmitRulesAndReceivers(config, out);
+  EmitScrapeTargets(config, out);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

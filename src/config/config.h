@@ -105,6 +105,53 @@ struct AlertingConfig {
   int64_t history_retention_ms = 90LL * 86'400'000;
 };
 
+// StatsD / DogStatsD over UDP (docs/METRICS.md has the naming).
+struct StatsdConfig {
+  // HOST:PORT or [V6]:PORT to receive on (ParseListenAddress); "off"
+  // disables StatsD (--statsd-listen).
+  std::string listen = "127.0.0.1:8125";
+  // Summary quantiles (timers, `ms`) cover this sliding window, as
+  // Prometheus client summaries do with their max age.
+  int64_t quantile_window_ms = 60'000;
+  // Per-interval figures (min, max, set members) restart this often;
+  // 0 = every collection tick.
+  int64_t flush_interval_ms = 0;
+  // What StatsD `h` and `d` become: "histogram" (buckets) or "summary"
+  // (quantiles, like `ms`).
+  std::string histogram_type = "histogram";
+  // Histogram upper bounds, ascending; +Inf is implicit. The same default
+  // as ObserverOptions::buckets (ingest/app_metrics.h).
+  std::vector<double> buckets = {1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+  // SO_RCVBUF asked for the UDP socket; the kernel caps it at
+  // net.core.rmem_max.
+  uint64_t receive_buffer_bytes = 8 << 20;
+};
+
+// Limits on what applications send (StatsD, HTTP push, OTLP), each per
+// source; what exceeds them is dropped and counted.
+struct IngestConfig {
+  uint32_t max_series = 100'000;
+  uint32_t max_labels = 32;  // per series; at most kMaxLabelsPerSeries
+  uint32_t max_name_length = 256;
+  uint32_t max_label_value_length = 1024;  // at most kMaxLabelValueBytes
+  // Larger push and OTLP bodies get 413.
+  uint64_t max_body_bytes = 16 << 20;
+  // A series not written for this long stops being emitted and is freed.
+  int64_t series_ttl_ms = 10 * 60'000;
+  // Samples stamped further in the past are refused; 0 = no check.
+  int64_t max_sample_age_ms = 5 * 60'000;
+};
+
+// One `scrape:` target: a Prometheus /metrics perfwatch pulls.
+struct ScrapeConfig {
+  std::string job;                 // the job label; a non-empty label value
+  std::string url;                 // http://host[:port]/path (ParseHttpUrl)
+  int64_t interval_ms = 0;         // time between scrapes; 0 = collect.interval
+  int64_t timeout_ms = 0;          // 0 = min(interval, 10s); at most the interval
+  uint64_t sample_limit = 50'000;  // a scrape with more samples fails; 0 = none
+  bool honor_labels = false;       // the target's own job/instance labels win
+};
+
 struct LogConfig {
   LogLevel level = LogLevel::kInfo;
   LogFormat format = LogFormat::kText;
@@ -127,7 +174,20 @@ struct Config {
   std::vector<ReceiverOptions> notify;
   TuningConfig tuning;
   LogConfig log;
+  StatsdConfig statsd;
+  IngestConfig ingest;
+  // Prometheus targets to scrape (`scrape:`), in the order given.
+  std::vector<ScrapeConfig> scrape;
 };
+
+// A listen address as statsd.listen takes it: "HOST:PORT" or "[V6]:PORT"
+// (`host` then without brackets); port 0 picks a free one. "off" is not an
+// address: the caller checks for it first.
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<ListenAddress> ParseListenAddress(std::string_view text);
 
 // Checks ranges and cross-field rules; the message names the key.
 Status Validate(const Config& config);

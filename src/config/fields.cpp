@@ -1,5 +1,9 @@
 #include "config/fields.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <deque>
@@ -8,6 +12,7 @@
 
 #include "model/byte_size.h"
 #include "model/duration.h"
+#include "model/labels.h"
 
 namespace perfwatch {
 namespace {
@@ -163,12 +168,118 @@ ConfigField FsyncField(std::string_view path, std::string_view help, std::string
           [&target]() -> std::vector<std::string> { return {target}; }};
 }
 
+// "off" or an address ParseListenAddress reads.
+ConfigField ListenField(std::string_view path, std::string_view help, std::string& target) {
+  return {path,
+          help,
+          false,
+          [&target](std::string_view v) -> Status {
+            if (v != "off") {
+              Result<ListenAddress> address = ParseListenAddress(v);
+              if (!address.ok()) return address.status();
+            }
+            target = std::string(v);
+            return Status::Ok();
+          },
+          nullptr,
+          [&target]() -> std::vector<std::string> { return {target}; }};
+}
+
+ConfigField ChoiceField(std::string_view path, std::string_view help, std::string& target,
+                        std::vector<std::string_view> choices) {
+  return {path,
+          help,
+          false,
+          [&target, choices](std::string_view v) -> Status {
+            if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+              std::string expected;
+              for (std::string_view c : choices)
+                expected += (expected.empty() ? "" : " or ") + std::string(c);
+              return BadValue(v, expected);
+            }
+            target = std::string(v);
+            return Status::Ok();
+          },
+          nullptr,
+          [&target]() -> std::vector<std::string> { return {target}; }};
+}
+
+std::string FormatShortest(double d) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, end);
+}
+
+// Ascending finite numbers (histogram bucket bounds).
+ConfigField AscendingListField(std::string_view path, std::string_view help,
+                               std::vector<double>& target) {
+  return {path,
+          help,
+          true,
+          [&target](std::string_view v) -> Status {
+            double d = 0;
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+            if (v.empty() || ec != std::errc() || end != v.data() + v.size() || !std::isfinite(d)) {
+              return BadValue(v, "a finite number");
+            }
+            if (!target.empty() && d <= target.back()) {
+              return BadValue(v, "ascending bounds, each above " + FormatShortest(target.back()));
+            }
+            target.push_back(d);
+            return Status::Ok();
+          },
+          [&target] { target.clear(); },
+          [&target] {
+            std::vector<std::string> out;
+            for (double d : target) out.push_back(FormatShortest(d));
+            return out;
+          }};
+}
+
 std::string_view Name(LogLevel l) {
   constexpr std::string_view kNames[] = {"debug", "info", "warn", "error"};
   return kNames[static_cast<int>(l)];
 }
 
+bool IsHostNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+}
+
 }  // namespace
+
+Result<ListenAddress> ParseListenAddress(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument("invalid address \"" + std::string(text) + "\": " +
+                                   std::string(why) + " (expected HOST:PORT, [IPV6]:PORT or off)");
+  };
+  ListenAddress out;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    size_t close = text.find("]:");
+    if (close == std::string_view::npos) return bad("an IPv6 address needs ]:PORT after it");
+    out.host = std::string(text.substr(1, close - 1));
+    in6_addr v6;
+    if (inet_pton(AF_INET6, out.host.c_str(), &v6) != 1) return bad("not an IPv6 address");
+    port = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return bad("missing :PORT");
+    out.host = std::string(text.substr(0, colon));
+    if (out.host.find(':') != std::string::npos) return bad("write an IPv6 address in brackets");
+    if (out.host.empty()) return bad("missing host");
+    for (char c : out.host) {
+      if (!IsHostNameChar(c)) return bad(std::string("host contains '") + c + "'");
+    }
+    port = text.substr(colon + 1);
+  }
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535) {
+    return bad("the port must be a number from 0 to 65535");
+  }
+  out.port = static_cast<uint16_t>(n);
+  return out;
+}
 
 // status.<class>.<metric>: seed 000's table. Poor's memory, CPU and
 // response-time bounds are the thresholds.* alert thresholds, so they are
@@ -215,6 +326,35 @@ static void AddStatusFields(std::vector<ConfigField>& f, StatusOptions& s) {
       IntField<uint32_t>("status.consecutive_poor",
                          "Poor evaluations in a row that raise consecutive_poor_performance",
                          s.consecutive_poor, 1, 1'000'000));
+}
+
+static void AddStatsdAndIngestFields(std::vector<ConfigField>& f, StatsdConfig& s,
+                                     IngestConfig& i) {
+  f.push_back(ListenField("statsd.listen", "StatsD UDP address, or off", s.listen));
+  f.push_back(DurationField("statsd.quantile_window", "sliding window of summary quantiles",
+                            s.quantile_window_ms, 1000));
+  f.push_back(DurationField("statsd.flush_interval",
+                            "per-interval figures restart this often (0 = collection interval)",
+                            s.flush_interval_ms, 0));
+  f.push_back(ChoiceField("statsd.histogram_type", "what StatsD h and d become", s.histogram_type,
+                          {"histogram", "summary"}));
+  f.push_back(AscendingListField("statsd.buckets", "histogram upper bounds, ascending", s.buckets));
+  f.push_back(ByteSizeField("statsd.receive_buffer", "UDP receive buffer (SO_RCVBUF)",
+                            s.receive_buffer_bytes));
+  f.push_back(
+      IntField<uint32_t>("ingest.max_series", "series per source", i.max_series, 1, 10'000'000));
+  f.push_back(IntField<uint32_t>("ingest.max_labels", "labels per series", i.max_labels, 1,
+                                 static_cast<uint32_t>(kMaxLabelsPerSeries)));
+  f.push_back(IntField<uint32_t>("ingest.max_name_length", "bytes of a metric name",
+                                 i.max_name_length, 1, 65'536));
+  f.push_back(IntField<uint32_t>("ingest.max_label_value_length", "bytes of a label value",
+                                 i.max_label_value_length, 1,
+                                 static_cast<uint32_t>(kMaxLabelValueBytes)));
+  f.push_back(ByteSizeField("ingest.max_body", "largest push or OTLP body", i.max_body_bytes));
+  f.push_back(
+      DurationField("ingest.series_ttl", "drop series not written for", i.series_ttl_ms, 1000));
+  f.push_back(DurationField("ingest.max_sample_age", "refuse samples older than (0 = no check)",
+                            i.max_sample_age_ms, 0));
 }
 
 std::vector<ConfigField> BindFields(Config& c) {
@@ -292,6 +432,7 @@ std::vector<ConfigField> BindFields(Config& c) {
                             c.alerting.history_retention_ms, 3'600'000));
   AddStatusFields(f, c.status);
   f.push_back(BoolField("tuning.enabled", "closed-loop auto-tuning", c.tuning.enabled));
+  AddStatsdAndIngestFields(f, c.statsd, c.ingest);
   f.push_back({"log.level", "debug, info, warn or error", false,
                [&c](std::string_view v) -> Status {
                  Result<LogLevel> l = ParseLogLevel(v);

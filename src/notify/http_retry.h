@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "model/status.h"
-#include "notify/http_client.h"
+#include "net/http_client.h"
 
 namespace perfwatch {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "model/status.h"
-#include "notify/http_client.h"
+#include "net/http_client.h"
 #include "notify/notification.h"
 #include "notify/notify_options.h"
 

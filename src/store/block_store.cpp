@@ -445,7 +445,7 @@ Result<std::vector<StoredSeries>> BlockStore::LoadSeries() {
     s.id = sqlite3_column_int64(stmt, 0);
     s.name = ColumnText(stmt, 1);
     s.labels = ColumnText(stmt, 2);
-    s.kind = ColumnText(stmt, 3) == "counter" ? MetricKind::kCounter : MetricKind::kGauge;
+    s.kind = ParseMetricKind(ColumnText(stmt, 3));
     s.help = ColumnText(stmt, 4);
     s.unit = ColumnText(stmt, 5);
   }

@@ -56,6 +56,37 @@ TEST(Exposition, WritesEachFamilyOnceWithHelpAndTypeBeforeItsSamples) {
             "b_total{k=\"2\"} 3\n");
 }
 
+TEST(Exposition, PrintsASummaryOrHistogramWithItsSumCountAndBucketsAsOneFamily) {
+  SeriesRegistry registry;
+  Tick tick(registry, 1000);
+  tick.Describe({"lat_ms", MetricKind::kSummary, "Latency.", "milliseconds"});
+  tick.Describe({"size", MetricKind::kHistogram, "Sizes.", ""});
+  ASSERT_TRUE(tick.Append("lat_ms", {{"quantile", "0.5"}}, 2).ok());
+  ASSERT_TRUE(tick.Append("size_bucket", {{"le", "1"}}, 1).ok());
+  ASSERT_TRUE(tick.Append("lat_ms_sum", {}, 20).ok());
+  ASSERT_TRUE(tick.Append("size_bucket", {{"le", "+Inf"}}, 3).ok());
+  ASSERT_TRUE(tick.Append("lat_ms_count", {}, 10).ok());
+  ASSERT_TRUE(tick.Append("size_sum", {}, 9).ok());
+  ASSERT_TRUE(tick.Append("size_count", {}, 3).ok());
+  // A gauge whose name merely ends in _count is its own family.
+  ASSERT_TRUE(tick.Append("queue_count", {}, 4).ok());
+  EXPECT_EQ(RenderExposition(tick),
+            "# HELP lat_ms Latency.\n"
+            "# TYPE lat_ms summary\n"
+            "lat_ms{quantile=\"0.5\"} 2\n"
+            "lat_ms_sum 20\n"
+            "lat_ms_count 10\n"
+            "# HELP queue_count Metric queue_count (no description was given by its source).\n"
+            "# TYPE queue_count untyped\n"
+            "queue_count 4\n"
+            "# HELP size Sizes.\n"
+            "# TYPE size histogram\n"
+            "size_bucket{le=\"1\"} 1\n"
+            "size_bucket{le=\"+Inf\"} 3\n"
+            "size_sum 9\n"
+            "size_count 3\n");
+}
+
 TEST(Exposition, EscapesLabelValuesAndHelpText) {
   SeriesRegistry registry;
   Tick tick(registry, 1000);

@@ -68,6 +68,22 @@ TEST_F(PromtoolTest, ExpositionOfARealisticTickPassesPromtoolWithoutWarnings) {
                            -std::numeric_limits<double>::infinity())
                   .ok());
   ASSERT_TRUE(tick->Append("app_queue_depth", {{"queue", "jobs"}}, 17).ok());  // undescribed
+  // A summary and a histogram as application metrics produce them, their
+  // series interleaved with another family's: each must come out as one
+  // family under one # TYPE line.
+  tick->Describe({"rpc_duration_seconds", MetricKind::kSummary, "RPC latency.", "seconds"});
+  tick->Describe({"payload_size_bytes", MetricKind::kHistogram, "Payload sizes.", "bytes"});
+  for (const char* q : {"0.5", "0.99"}) {
+    ASSERT_TRUE(tick->Append("rpc_duration_seconds", {{"quantile", q}}, 0.25).ok());
+  }
+  ASSERT_TRUE(tick->Append("rpc_duration_seconds_sum", {}, 12.5).ok());
+  ASSERT_TRUE(tick->Append("app_queue_depth", {{"queue", "mail"}}, 3).ok());
+  ASSERT_TRUE(tick->Append("rpc_duration_seconds_count", {}, 50).ok());
+  for (const char* le : {"100", "1000", "+Inf"}) {
+    ASSERT_TRUE(tick->Append("payload_size_bytes_bucket", {{"le", le}}, 7).ok());
+  }
+  ASSERT_TRUE(tick->Append("payload_size_bytes_sum", {}, 4200).ok());
+  ASSERT_TRUE(tick->Append("payload_size_bytes_count", {}, 7).ok());
   server_->Publish(tick);
 
   Result<ClientResponse> r = HttpGet(port_, "/metrics");

@@ -110,5 +110,52 @@ TEST(CommandLine, WatchProcessIsRepeatable) {
   EXPECT_EQ(c.config.collect.watch_processes, (std::vector<std::string>{"nginx", "42"}));
 }
 
+TEST(CommandLine, StatsdListenTakesAnAddressOrOff) {
+  g_env.clear();
+  CommandLine c = Parse({"--statsd-listen", "off"});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_EQ(c.config.statsd.listen, "off");
+  c = Parse({"--statsd-listen", "[::1]:9125"});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_EQ(c.config.statsd.listen, "[::1]:9125");
+  c = Parse({});
+  EXPECT_EQ(c.config.statsd.listen, "127.0.0.1:8125");
+  c = Parse({"--statsd-listen", "8125"});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("--statsd-listen: invalid address \"8125\""), std::string::npos)
+      << c.output;
+}
+
+TEST(CommandLine, StatsdListenFlagBeatsItsEnvironmentVariable) {
+  g_env = {{"PERFWATCH_STATSD_LISTEN", "0.0.0.0:8125"}};
+  CommandLine c = Parse({});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_EQ(c.config.statsd.listen, "0.0.0.0:8125");
+  c = Parse({"--statsd-listen", "off"});
+  EXPECT_EQ(c.config.statsd.listen, "off");
+  g_env = {{"PERFWATCH_STATSD_LISTEN", "::1:8125"}};
+  c = Parse({});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_NE(c.output.find("PERFWATCH_STATSD_LISTEN"), std::string::npos) << c.output;
+  g_env.clear();
+}
+
+TEST(CommandLine, AScrapeTimeoutLongerThanTheCollectionIntervalIsRefused) {
+  g_env.clear();
+  std::string path = WriteTemp("scrape:\n  - job: shop\n    url: http://127.0.0.1:9100/metrics\n");
+  CommandLine c = Parse({"--config", path.c_str(), "--interval", "30s"});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  ASSERT_EQ(c.config.scrape.size(), 1u);
+  path = WriteTemp(
+      "scrape:\n  - job: shop\n    url: http://127.0.0.1:9100/metrics\n    timeout: 5s\n");
+  c = Parse({"--config", path.c_str(), "--interval", "2s"});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_NE(c.output.find("scrape[0].timeout: 5s is longer than the scrape interval 2s "
+                          "(collect.interval)"),
+            std::string::npos)
+      << c.output;
+}
+
 }  // namespace
 }  // namespace perfwatch

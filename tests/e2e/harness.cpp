@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -190,6 +191,11 @@ std::vector<std::string> WebSocketRead(uint16_t port, const std::string& send, i
 PerfwatchProcess::PerfwatchProcess(std::vector<std::string> args) {
   int pipefd[2];
   if (pipe(pipefd) != 0) return;
+  // Tests run in parallel: each perfwatch takes a free StatsD port of its
+  // own unless the test names one.
+  if (std::find(args.begin(), args.end(), "--statsd-listen") == args.end()) {
+    args.insert(args.begin(), {"--statsd-listen", "127.0.0.1:0"});
+  }
   args.insert(args.begin(), {PERFWATCH_BINARY, "--port", "0", "--log-format", "json"});
   pid_ = fork();
   if (pid_ == 0) {
@@ -215,6 +221,10 @@ PerfwatchProcess::PerfwatchProcess(std::vector<std::string> args) {
       if (j.is_object() && j.value("event", "") == "monitoring_started") {
         std::string listen = j.value("listen", "");
         port_ = static_cast<uint16_t>(std::stoi(listen.substr(listen.rfind(':') + 1)));
+        std::string statsd = j.value("statsd", "off");
+        if (statsd != "off") {
+          statsd_port_ = static_cast<uint16_t>(std::stoi(statsd.substr(statsd.rfind(':') + 1)));
+        }
       }
     }
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
@@ -267,7 +277,13 @@ std::string FreshDir(const std::string& name) {
   return dir;
 }
 
-RunResult RunPerfwatch(const std::vector<std::string>& args) {
+RunResult RunPerfwatch(std::vector<std::string> args) {
+  // A run that serves (--port) must not contend for the default StatsD
+  // port with tests running beside it.
+  if (std::find(args.begin(), args.end(), "--port") != args.end() &&
+      std::find(args.begin(), args.end(), "--statsd-listen") == args.end()) {
+    args.insert(args.end(), {"--statsd-listen", "127.0.0.1:0"});
+  }
   RunResult result;
   char out_path[] = "/tmp/perfwatch_e2e_outXXXXXX";
   char err_path[] = "/tmp/perfwatch_e2e_errXXXXXX";

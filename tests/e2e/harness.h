@@ -40,6 +40,8 @@ class PerfwatchProcess {
 
   bool started() const { return port_ != 0; }
   uint16_t port() const { return port_; }
+  // The StatsD UDP port it bound (0 with --statsd-listen off).
+  uint16_t statsd_port() const { return statsd_port_; }
   pid_t pid() const { return pid_; }
   // Sends SIGTERM and waits; returns the exit status (or -1 on timeout).
   int Terminate(std::chrono::seconds timeout = std::chrono::seconds(10));
@@ -51,6 +53,7 @@ class PerfwatchProcess {
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
   uint16_t port_ = 0;
+  uint16_t statsd_port_ = 0;
   std::string log_;
 };
 
@@ -65,7 +68,7 @@ struct RunResult {
   std::string out;
   std::string err;
 };
-RunResult RunPerfwatch(const std::vector<std::string>& args);
+RunResult RunPerfwatch(std::vector<std::string> args);
 
 // Aggregate CPU jiffies from /proc/stat: {busy, total} the way perfwatch
 // defines them (busy = total − idle − iowait; guest excluded).

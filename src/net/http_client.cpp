@@ -2,7 +2,7 @@
 // operations run for at most the deadline, then abandoned. Abandoned
 // handlers are destroyed with the io_context without running.
 
-#include "notify/http_client.h"
+#include "net/http_client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
