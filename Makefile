@@ -2,6 +2,9 @@
 # Everything else here is a convenience around CMake + Ninja.
 
 BUILD_DIR ?= build
+# `make bench` builds in its own directory with the benchmarks and load
+# generators, which `make run` and `make test` do not need to compile.
+BENCH_DIR ?= build-bench
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 LISTEN    ?= 127.0.0.1:8080
 DATA_DIR  ?= ./data
@@ -15,7 +18,7 @@ deps:
 	@scripts/install-deps
 
 $(BUILD_DIR)/build.ninja: CMakeLists.txt
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPERFWATCH_BUILD_BENCH=OFF
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -28,9 +31,11 @@ test: build
 
 # Micro-benchmarks and the side-by-side comparisons with node_exporter and wrk;
 # figures go to docs/PERFORMANCE.md.
-bench: build
+bench: deps
 	@scripts/install-deps --bench
-	bench/run_all.sh $(BUILD_DIR)
+	cmake -S . -B $(BENCH_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPERFWATCH_BUILD_BENCH=ON
+	cmake --build $(BENCH_DIR) -j $(JOBS)
+	bench/run_all.sh $(BENCH_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.hpp')

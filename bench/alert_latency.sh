@@ -4,11 +4,11 @@
 # end-to-end alerting test (real stress-ng load, real perfwatch, real
 # receiver) N times and prints each latency and the median.
 #
-#   bench/alert_latency.sh [RUNS]      (default 5; needs a built ./build)
+#   bench/alert_latency.sh [RUNS]      (default 5; needs a built ./build, or BUILD=DIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-bin=build/tests/e2e/e2e_test
+bin=${BUILD:-build}/tests/e2e/e2e_test
 [[ -x $bin ]] || { echo "build first: make build" >&2; exit 1; }
 values=()
 for ((i = 1; i <= runs; i++)); do

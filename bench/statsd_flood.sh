@@ -104,7 +104,7 @@ if [[ $target == sink ]]; then
   echo "sink: $(tail -n 1 "$tmp/sink.out")"
 else
   curl -fsS "http://127.0.0.1:$http/metrics" | grep -E '^perfwatch_ingest_errors_total\{' |
-    grep 'source="statsd"' | sed 's/^/  /'
+    grep 'source="statsd"' | sed 's/^/  /' || true
 fi
 printf '%s\n' "${samples[@]}" | awk '
   { t[NR] = $1; r[NR] = $2

@@ -101,8 +101,12 @@ AppSeries* StatsdIngester::CreateSeries(AppMetrics::Batch& batch) {
     return nullptr;
   }
   const std::string_view unit = line_.type == StatsdType::kTimer ? "milliseconds" : "";
+  // The help names what the application sent, so /metrics readers can find
+  // it in their code.
+  const std::string help =
+      "StatsD " + std::string(ToString(line_.type)) + " " + std::string(line_.name) + ".";
   Result<AppSeries*> made = batch.Create(key_, kind, StatsdSeriesName(line_.name, line_.type),
-                                         std::move(labels), {}, unit);
+                                         std::move(labels), help, unit);
   return made.ok() ? *made : nullptr;  // Create counted the reason
 }
 
