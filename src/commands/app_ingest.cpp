@@ -33,7 +33,13 @@ Result<std::unique_ptr<AppIngest>> AppIngest::Start(const Config& config,
     options.histogram_kind =
         config.statsd.histogram_type == "summary" ? AppKind::kSummary : AppKind::kHistogram;
     Result<std::unique_ptr<StatsdServer>> statsd = StatsdServer::Start(options, *ingest->metrics_);
-    if (!statsd.ok()) return statsd.status();
+    if (!statsd.ok()) {
+      // The default port is shared with every other StatsD daemon: say how
+      // to move or drop ours rather than only that the bind failed.
+      return Status::IOError(statsd.status().message() +
+                             " (StatsD; --statsd-listen HOST:PORT picks another address, "
+                             "--statsd-listen off disables it)");
+    }
     ingest->statsd_ = std::move(*statsd);
   }
   if (!config.scrape.empty()) {

@@ -5,7 +5,11 @@
 // rate, cache hit rate and size, throughput and component timings — and as
 // series in /metrics.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -161,6 +165,24 @@ TEST(AppMetricsE2e, StatsdOffLeavesNoListener) {
   ASSERT_TRUE(perfwatch.started()) << perfwatch.log();
   EXPECT_EQ(perfwatch.statsd_port(), 0);
   EXPECT_NE(perfwatch.log().find("statsd\":\"off"), std::string::npos) << perfwatch.log();
+}
+
+TEST(AppMetricsE2e, AStatsdPortInUseStopsStartupSayingHowToMoveOrDisableIt) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string taken = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  RunResult r = RunPerfwatch(
+      {"--port", "0", "--statsd-listen", taken, "--data-dir", FreshDir("pw_statsd_taken_e2e")});
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot listen on " + taken), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--statsd-listen off"), std::string::npos) << r.err;
 }
 
 }  // namespace
