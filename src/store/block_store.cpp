@@ -113,9 +113,16 @@ Status CheckFileHeader(const std::string& path, uint64_t size) {
                                  "-byte pages");
   }
   // The page count at offset 28 is valid when the change counter (24)
-  // matches the version-valid-for number (92).
+  // matches the version-valid-for number (92). A file shorter than that is
+  // truncated only when no write-ahead log holds the rest: a checkpoint
+  // cut short by a crash writes page 1 before the file's last pages, and
+  // SQLite copies them again from the -wal on open.
   const uint64_t pages = ReadBigEndian(&header[28], 4);
-  if (ReadBigEndian(&header[24], 4) == ReadBigEndian(&header[92], 4) && pages * page_size > size) {
+  std::error_code ec;
+  const uint64_t wal_size = std::filesystem::file_size(path + "-wal", ec);
+  const bool wal_has_frames = !ec && wal_size > 32;  // 32 bytes: the WAL header alone
+  if (ReadBigEndian(&header[24], 4) == ReadBigEndian(&header[92], 4) && pages * page_size > size &&
+      !wal_has_frames) {
     return CorruptFile(path, "truncated: " + std::to_string(size) + " bytes of " +
                                  std::to_string(pages * page_size));
   }

@@ -275,10 +275,13 @@ void DurableStore::MaybeSeal(TimestampMs t) {
     job->series.push_back(std::move(s));
   }
   if (wal_ && wal_->Rotate().ok()) job->wal_segment = wal_->current_segment();
-  if (jobs_.size() >= kMaxQueuedJobs) {
+  if (jobs_.size() >= kMaxQueuedJobs && writer_failing_) {
     // The disk has refused writes for hours; the WAL still holds these
     // samples (its segments are only removed after a successful write).
-    // The front job is the writer's, in flight: drop the next oldest.
+    // The front job is the writer's, in flight: drop the next oldest. A
+    // healthy writer that is merely behind (a WAL replay spanning many
+    // windows, a slow disk) keeps every window: dropping one would leave a
+    // hole in the history that nothing fills.
     LogEvent(LogLevel::kError, "storage_backlog_dropped",
              {{"window_end_ms", std::to_string(jobs_[1]->window_end)}});
     jobs_.erase(jobs_.begin() + 1);
@@ -373,6 +376,7 @@ void DurableStore::WriterLoop() {
     lock.unlock();
     Status st = WriteJob(*job);
     lock.lock();
+    writer_failing_ = !st.ok();
     if (!st.ok()) {
       errors_.fetch_add(1);
       LogEvent(LogLevel::kError, "storage_write_failed",

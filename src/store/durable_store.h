@@ -137,7 +137,10 @@ class DurableStore final : public Store {
   std::unordered_map<std::string, int64_t> durable_;  // key text -> id, protected by mu_
   TimestampMs sealed_until_ = 0;                      // protected by mu_
   std::deque<std::unique_ptr<SealJob>> jobs_;         // protected by mu_
-  bool stopping_ = false;                             // protected by mu_
+  // The writer's last attempt failed (a full or refusing disk); only then
+  // is the backlog capped. protected by mu_
+  bool writer_failing_ = false;
+  bool stopping_ = false;  // protected by mu_
   std::condition_variable wake_;
   StorageStats last_stats_;  // protected by mu_ (cleanup text, errors)
   std::atomic<uint64_t> errors_{0};
