@@ -73,7 +73,14 @@ DurableStore::DurableStore(SeriesRegistry& registry, DurableStoreOptions options
       hour_(3'600'000,
             [this](SeriesId id, const RollupPoint& p) {
               std::lock_guard lock(mu_);
-              pending_->hours[id].push_back(p);
+              std::vector<RollupPoint>& hours = pending_->hours[id];
+              // A crash between writing a window's blocks and recording
+              // sealed_until replays that window: its hour comes back,
+              // built from the replayed ticks only, behind the complete
+              // point Open seeded from the stored day block. Keep the
+              // complete one; a duplicate would fail every later seal.
+              if (!hours.empty() && hours.back().t >= p.t) return;
+              hours.push_back(p);
             }),
       pending_(std::make_unique<Pending>()) {}
 
