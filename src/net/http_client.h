@@ -1,8 +1,8 @@
 #pragma once
 // A small synchronous HTTP/1.1 client for the webhook and Alertmanager
 // receivers, the scraper and `perfwatch report --url`: one request per
-// connection, a deadline over the whole exchange, plain http:// only (perfwatch carries no TLS client). Asio and Beast stay
-// inside http_client.cpp.
+// connection, a deadline over the whole exchange, plain http:// only (perfwatch carries no TLS
+// client). Asio and Beast stay inside http_client.cpp.
 //
 // Thread-safe: every call owns its own io_context and socket.
 

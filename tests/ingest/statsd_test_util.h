@@ -15,30 +15,15 @@
 #include <string_view>
 #include <thread>
 
+#include "emit_util.h"
 #include "ingest/app_metrics.h"
 #include "model/registry.h"
 #include "model/tick.h"
 
 namespace perfwatch::statsd_test {
 
-inline TimestampMs NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// One Flush of `metrics`, as "name{labels}" -> value.
-inline std::map<std::string, double> Emit(AppMetrics& metrics, TimestampMs now = NowMs()) {
-  SeriesRegistry registry;
-  Tick tick(registry, now);
-  metrics.Flush(tick, now);
-  std::map<std::string, double> out;
-  for (const auto& [id, value] : tick.samples()) {
-    const SeriesKey& key = registry.Key(id);
-    out[key.name + key.labels.ToString()] = value;
-  }
-  return out;
-}
+using ingest_test::Emit;
+using ingest_test::NowMs;
 
 // The value of `series` in `emitted`, failing the test when it is absent.
 inline double ValueOf(const std::map<std::string, double>& emitted, const std::string& series) {
