@@ -8,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "emit_util.h"
 #include "model/registry.h"
 #include "model/tick.h"
 
@@ -25,23 +26,7 @@ TimestampMs WallNowMs() {
       .count();
 }
 
-// Flushes into a Tick and reads it back as "name{labels}" -> value; a
-// series emitted twice in one tick fails the test.
-class Flusher {
- public:
-  std::map<std::string, double> Flush(AppMetrics& m, TimestampMs now) {
-    Tick tick(registry, now);
-    m.Flush(tick, now);
-    std::map<std::string, double> out;
-    for (const auto& [id, value] : tick.samples()) {
-      const SeriesKey& key = registry.Key(id);
-      const bool fresh = out.emplace(key.name + key.labels.ToString(), value).second;
-      EXPECT_TRUE(fresh) << "emitted twice: " << key.name << key.labels.ToString();
-    }
-    return out;
-  }
-  SeriesRegistry registry;
-};
+using ingest_test::Flusher;
 
 AppSeries* MustCreate(AppMetrics::Batch& b, std::string_view key, AppKind kind,
                       std::string_view name, Labels labels = {}) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 
+#include "emit_util.h"
 #include "ingest/app_metrics.h"
 #include "model/registry.h"
 #include "model/tick.h"
@@ -25,21 +26,7 @@ TimestampMs MinuteStart() {
   return now / kMinute * kMinute;
 }
 
-class Flusher {
- public:
-  std::map<std::string, double> Flush(AppMetrics& m, TimestampMs now) {
-    Tick tick(registry, now);
-    m.Flush(tick, now);
-    std::map<std::string, double> out;
-    for (const auto& [id, value] : tick.samples()) {
-      const SeriesKey& key = registry.Key(id);
-      const bool fresh = out.emplace(key.name + key.labels.ToString(), value).second;
-      EXPECT_TRUE(fresh) << "emitted twice: " << key.name << key.labels.ToString();
-    }
-    return out;
-  }
-  SeriesRegistry registry;
-};
+using ingest_test::Flusher;
 
 // Finds or creates series `name{labels}` in `b` under a raw key of both.
 AppSeries* Series(AppMetrics::Batch& b, AppKind kind, std::string_view name, Labels labels = {}) {

@@ -2,6 +2,8 @@
 // Shared by the ingest tests: what AppMetrics emits into a Tick, keyed by
 // "name{labels}".
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -30,5 +32,24 @@ inline std::map<std::string, double> Emit(AppMetrics& metrics, TimestampMs now =
   }
   return out;
 }
+
+// Flushes into Ticks over one registry kept across calls (as perfwatch's
+// is) and reads each back as "name{labels}" -> value; a series emitted
+// twice in one tick fails the test.
+class Flusher {
+ public:
+  std::map<std::string, double> Flush(AppMetrics& m, TimestampMs now) {
+    Tick tick(registry, now);
+    m.Flush(tick, now);
+    std::map<std::string, double> out;
+    for (const auto& [id, value] : tick.samples()) {
+      const SeriesKey& key = registry.Key(id);
+      const bool fresh = out.emplace(key.name + key.labels.ToString(), value).second;
+      EXPECT_TRUE(fresh) << "emitted twice: " << key.name << key.labels.ToString();
+    }
+    return out;
+  }
+  SeriesRegistry registry;
+};
 
 }  // namespace perfwatch::ingest_test
