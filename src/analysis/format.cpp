@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace perfwatch::analysis_format {
 
@@ -55,6 +56,32 @@ std::string HumanRate(double bytes_per_second) {
   }
   return Fixed(v, unit == 0 ? 0 : 1) + " " + std::string(kUnits[unit]);
 }
+
+std::string WithUnit(double v, std::string_view unit) {
+  if (std::isnan(v)) return "-";
+  if (unit == "B/s") return HumanRate(v);
+  if (unit.empty()) return Fixed(v, std::fabs(v) >= 1000 ? 0 : 2);
+  const std::string number = Fixed(v, std::fabs(v) >= 100 && unit != "%" ? 0 : 1);
+  if (unit == "%" || unit == "/s") return number + std::string(unit);
+  return number + " " + std::string(unit);
+}
+
+namespace {
+
+std::string FormatUtc(int64_t ms, const char* format) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string UtcTime(int64_t ms) { return FormatUtc(ms, "%Y-%m-%d %H:%M:%S"); }
+
+std::string IsoTime(int64_t ms) { return FormatUtc(ms, "%Y-%m-%dT%H:%M:%SZ"); }
 
 nlohmann::json LabelsJson(const Labels& labels) {
   nlohmann::json out = nlohmann::json::object();

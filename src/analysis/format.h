@@ -24,6 +24,15 @@ std::string HumanDuration(int64_t ms);
 // Bytes per second with binary prefixes: "1.5 MiB/s".
 std::string HumanRate(double bytes_per_second);
 
+// A value in a summary row's unit ("%", "ms", "B/s", "/s", "MB/s", "" for
+// load): "96.2%", "120 ms", "1.5 MiB/s", "0.42"; "-" for NaN.
+std::string WithUnit(double value, std::string_view unit);
+
+// "2023-11-14 22:13:20" (UTC).
+std::string UtcTime(int64_t ms);
+// "2023-11-14T22:13:20Z", for machines and <time datetime>.
+std::string IsoTime(int64_t ms);
+
 // {"mountpoint":"/"}; an empty object for no labels.
 nlohmann::json LabelsJson(const Labels& labels);
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 
 #include "analysis/format.h"
 #include "analysis/json_parts.h"
@@ -13,15 +12,8 @@ namespace {
 
 using analysis_format::Fixed;
 using analysis_format::HumanDuration;
-
-std::string UtcTime(TimestampMs ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
+using analysis_format::UtcTime;
+using analysis_format::WithUnit;
 
 // Rows of cells printed with each column padded to its widest cell;
 // columns listed in `right` are right-aligned (numbers).
@@ -47,14 +39,6 @@ std::string Table(const std::vector<std::vector<std::string>>& rows,
     out += line + "\n";
   }
   return out;
-}
-
-std::string WithUnit(double v, const std::string& unit) {
-  if (std::isnan(v)) return "-";
-  if (unit == "B/s") return analysis_format::HumanRate(v);
-  if (unit.empty()) return Fixed(v, std::fabs(v) >= 1000 ? 0 : 2);
-  const std::string number = Fixed(v, std::fabs(v) >= 100 && unit != "%" ? 0 : 1);
-  return unit == "ms" ? number + " ms" : number + unit;
 }
 
 std::string StatusSection(const StatusReport& status) {
@@ -125,31 +109,47 @@ std::string AlertSection(const std::vector<ReportAlert>& alerts) {
   return out + Table(rows, {false, true, false, false, false, true, false});
 }
 
-}  // namespace
-
-std::string RenderReportText(const AnalysisReport& analysis, const PeriodSummary& summary,
-                             const std::vector<ReportAlert>& alerts) {
-  std::string out = "perfwatch report: " + UtcTime(summary.from_ms) + " to " +
-                    UtcTime(summary.to_ms) + " UTC (" +
-                    HumanDuration(summary.to_ms - summary.from_ms) + ")\n\n";
-  out += StatusSection(analysis.status) + "\n";
-  out += SummarySection(summary) + "\n";
-  out += BottleneckSection(analysis) + "\n";
-  out += TrendSection(analysis) + "\n";
-  out += AlertSection(alerts);
-  if (!analysis.notes.empty()) {
-    out += "\nNOTES\n";
-    for (const std::string& note : analysis.notes) out += "  " + note + "\n";
-  }
-  return out;
+// "Response time avg" for the row titled "Response time avg (api)".
+std::string FigureTitle(const SummaryRow& row) {
+  const std::string suffix = " (" + row.app + ")";
+  if (row.title.ends_with(suffix)) return row.title.substr(0, row.title.size() - suffix.size());
+  return row.title;
 }
 
-std::string RenderReportJson(const AnalysisReport& analysis, const PeriodSummary& summary,
-                             const std::vector<ReportAlert>& alerts) {
+std::string ApplicationSection(const PeriodSummary& summary) {
+  const std::vector<ApplicationFigures> apps = ApplicationsOf(summary);
+  std::string out = "APPLICATIONS (" + std::to_string(apps.size()) + ")\n";
+  if (apps.empty()) return out + "  none: no application metrics in the period\n";
+  std::vector<std::vector<std::string>> rows = {{"app", "figure", "avg", "p95", "max"}};
+  for (const ApplicationFigures& app : apps) {
+    for (const SummaryRow* r : app.rows) {
+      rows.push_back({app.app, FigureTitle(*r), WithUnit(r->avg, r->unit),
+                      WithUnit(r->p95, r->unit), WithUnit(r->max, r->unit)});
+    }
+  }
+  return out + Table(rows, {false, false, true, true, true});
+}
+
+std::string ComponentSection(const PeriodSummary& summary) {
+  std::string out = "COMPONENTS (" + std::to_string(summary.components.size()) + ")\n";
+  if (summary.components.empty()) return out + "  none: no component timings in the period\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"app", "component", "count", "mean", "p95", "max", "share"}};
+  for (const ComponentSummary& c : summary.components) {
+    rows.push_back({c.app.empty() ? "-" : c.app, c.name, Fixed(c.count, 0),
+                    WithUnit(c.mean_ms, "ms"), WithUnit(c.p95_ms, "ms"), WithUnit(c.max_ms, "ms"),
+                    WithUnit(c.share_percent, "%")});
+  }
+  return out + Table(rows, {false, false, true, true, true, true, true});
+}
+
+nlohmann::json SummaryRowsJson(const PeriodSummary& summary) {
   using analysis_format::LabelsJson;
   using analysis_format::NumberJson;
   nlohmann::json rows = nlohmann::json::array();
   for (const SummaryRow& r : summary.rows) {
+    nlohmann::json chart = nlohmann::json::array();
+    for (const Sample& s : r.chart) chart.push_back({s.t_ms, NumberJson(s.value)});
     rows.push_back({{"title", r.title},
                     {"metric", r.metric},
                     {"labels", LabelsJson(r.labels)},
@@ -157,25 +157,111 @@ std::string RenderReportJson(const AnalysisReport& analysis, const PeriodSummary
                     {"avg", NumberJson(r.avg)},
                     {"p95", NumberJson(r.p95)},
                     {"max", NumberJson(r.max)},
-                    {"points", r.points}});
+                    {"points", r.points},
+                    {"key", r.key},
+                    {"app", r.app.empty() ? nlohmann::json() : nlohmann::json(r.app)},
+                    {"chart", std::move(chart)}});
   }
-  nlohmann::json alert_rows = nlohmann::json::array();
+  return rows;
+}
+
+nlohmann::json AlertsJson(const std::vector<ReportAlert>& alerts) {
+  using analysis_format::NumberJson;
+  nlohmann::json rows = nlohmann::json::array();
   for (const ReportAlert& a : alerts) {
-    alert_rows.push_back({{"name", a.name},
-                          {"severity", a.severity},
-                          {"state", a.state},
-                          {"started", a.started_ms},
-                          {"ended", a.ended_ms > 0 ? nlohmann::json(a.ended_ms) : nlohmann::json()},
-                          {"value", NumberJson(a.value)},
-                          {"summary", a.summary}});
+    rows.push_back({{"name", a.name},
+                    {"severity", a.severity},
+                    {"state", a.state},
+                    {"started", a.started_ms},
+                    {"ended", a.ended_ms > 0 ? nlohmann::json(a.ended_ms) : nlohmann::json()},
+                    {"value", NumberJson(a.value)},
+                    {"summary", a.summary}});
   }
+  return rows;
+}
+
+nlohmann::json ApplicationsJson(const PeriodSummary& summary) {
+  using analysis_format::NumberJson;
+  nlohmann::json apps = nlohmann::json::array();
+  for (const ApplicationFigures& app : ApplicationsOf(summary)) {
+    nlohmann::json figures = nlohmann::json::object();
+    for (const SummaryRow* r : app.rows) {
+      figures[r->key] = {{"title", r->title},
+                         {"unit", r->unit},
+                         {"avg", NumberJson(r->avg)},
+                         {"p95", NumberJson(r->p95)},
+                         {"max", NumberJson(r->max)}};
+    }
+    apps.push_back({{"app", app.app}, {"figures", std::move(figures)}});
+  }
+  return apps;
+}
+
+nlohmann::json ComponentsJson(const PeriodSummary& summary) {
+  using analysis_format::NumberJson;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const ComponentSummary& c : summary.components) {
+    rows.push_back({{"app", c.app},
+                    {"name", c.name},
+                    // Whole unless StatsD sample rates scaled the counts.
+                    {"count", c.count == std::floor(c.count) && std::fabs(c.count) < 1e15
+                                  ? nlohmann::json(static_cast<int64_t>(c.count))
+                                  : NumberJson(c.count)},
+                    {"total_ms", NumberJson(c.total_ms)},
+                    {"mean_ms", NumberJson(c.mean_ms)},
+                    {"p95_ms", NumberJson(c.p95_ms)},
+                    {"max_ms", NumberJson(c.max_ms)},
+                    {"share_percent", NumberJson(c.share_percent)}});
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::string RenderReportText(const ReportData& report) {
+  const PeriodSummary& summary = report.summary;
+  const AnalysisReport& analysis = report.analysis;
+  std::string out = "perfwatch report: " + UtcTime(summary.from_ms) + " to " +
+                    UtcTime(summary.to_ms) + " UTC (" +
+                    HumanDuration(summary.to_ms - summary.from_ms) + ")\n";
+  if (!report.host.empty()) out += "host: " + report.host + "\n";
+  out += "\n";
+  out += StatusSection(analysis.status) + "\n";
+  out += SummarySection(summary) + "\n";
+  out += BottleneckSection(analysis) + "\n";
+  out += TrendSection(analysis) + "\n";
+  out += AlertSection(report.alerts) + "\n";
+  out += ApplicationSection(summary) + "\n";
+  out += ComponentSection(summary);
+  if (!analysis.notes.empty()) {
+    out += "\nNOTES\n";
+    for (const std::string& note : analysis.notes) out += "  " + note + "\n";
+  }
+  return out;
+}
+
+std::string RenderReportJson(const ReportData& report) {
+  const PeriodSummary& summary = report.summary;
   nlohmann::json j = {
+      {"host", report.host},
       {"from", summary.from_ms},
       {"to", summary.to_ms},
-      {"analysis", analysis_json::Analysis(analysis)},
-      {"summary", {{"resolution_ms", summary.resolution_ms}, {"rows", std::move(rows)}}},
-      {"alerts", std::move(alert_rows)}};
-  return j.dump();
+      {"analysis", analysis_json::Analysis(report.analysis)},
+      {"summary", {{"resolution_ms", summary.resolution_ms}, {"rows", SummaryRowsJson(summary)}}},
+      {"alerts", AlertsJson(report.alerts)},
+      {"applications", ApplicationsJson(summary)},
+      {"components", ComponentsJson(summary)}};
+  // Names come from applications and may hold invalid UTF-8: replace it
+  // rather than fail the whole report.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::string> RenderReport(const ReportData& report, std::string_view format) {
+  if (format == "text") return RenderReportText(report);
+  if (format == "json") return RenderReportJson(report);
+  if (format == "html") return RenderReportHtml(report);
+  return Status::InvalidArgument("report format: expected text, json or html, got \"" +
+                                 std::string(format) + "\"");
 }
 
 }  // namespace perfwatch

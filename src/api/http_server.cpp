@@ -178,7 +178,9 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
                         req.body(),
                         std::string(Sv(req[http::field::authorization])),
                         std::string(Sv(req[http::field::content_type])),
-                        std::string(Sv(req[http::field::content_encoding]))};
+                        std::string(Sv(req[http::field::content_encoding])),
+                        std::string(Sv(req[http::field::accept_encoding])),
+                        std::string(Sv(req[http::field::if_none_match]))};
     HttpResponse response;
     try {
       response = ctx_.handler.Handle(request);
@@ -205,7 +207,10 @@ class HttpSession final : public ShutdownTarget, public std::enable_shared_from_
         static_cast<http::status>(response.status), version);
     SetHeaders(*res, response);
     res->keep_alive(keep_alive);
-    if (head) {
+    if (response.status == 304) {
+      // No body and no Content-Length, which in a 304 would stand for the
+      // length of the 200's body, not 0.
+    } else if (head) {
       res->content_length(response.body.size());
     } else {
       res->body() = std::move(response.body);

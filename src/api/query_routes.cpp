@@ -277,14 +277,23 @@ HttpResponse ApiHandler::Report(const HttpRequest&, const RequestTarget& target,
   }
   std::string format = "json";
   if (const std::string* f = target.query.Get("format")) format = *f;
-  if (format != "json" && format != "text") {
-    return JsonError(400,
-                     "invalid parameter 'format': expected json or text, got \"" + format + "\"");
+  if (format != "json" && format != "text" && format != "html") {
+    return JsonError(
+        400, "invalid parameter 'format': expected json, text or html, got \"" + format + "\"");
   }
   Result<std::string> body = options_.report(hours, format);
   if (!body.ok()) return JsonError(HttpStatusOf(body.status()), body.status().message());
-  return JsonOk(std::move(*body),
-                format == "json" ? "application/json" : "text/plain; charset=utf-8");
+  const char* type = format == "json"   ? "application/json"
+                     : format == "html" ? "text/html; charset=utf-8"
+                                        : "text/plain; charset=utf-8";
+  HttpResponse response = JsonOk(std::move(*body), type);
+  if (format == "html") {
+    // The report carries its style inline and nothing else: no script, no
+    // fetch, no frame.
+    response.headers.emplace_back("Content-Security-Policy",
+                                  "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+  }
+  return response;
 }
 
 }  // namespace perfwatch

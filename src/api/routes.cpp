@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "api/auth.h"
+#include "api/dashboard_routes.h"
 #include "api/exposition.h"
 #include "api/json_render.h"
 #include "api/json_writer.h"
@@ -233,7 +234,7 @@ ApiHandler::ApiHandler(const SeriesRegistry& registry, const Store& store, ApiOp
 
 const std::vector<ApiHandler::Route>& ApiHandler::Routes() {
   static const std::vector<Route> kRoutes = {
-      {"/", &ApiHandler::Index},
+      {"/api", &ApiHandler::Index},
       {"/api/v1/health", &ApiHandler::Health},
       {"/api/v1/metrics", &ApiHandler::Metrics},
       {"/api/v1/metrics/history", &ApiHandler::History},
@@ -266,6 +267,9 @@ HttpResponse ApiHandler::Handle(const HttpRequest& request) const {
       return response;
     }
     return (this->*route.fn)(*target);
+  }
+  if (std::optional<HttpResponse> file = ServeDashboardFile(request, target->path)) {
+    return std::move(*file);
   }
   return JsonError(404, "no route for " + target->path);
 }
@@ -317,23 +321,42 @@ HttpResponse ApiHandler::Unauthorized() {
 }
 
 // A static page (no data from the host, so nothing to escape) telling a
-// person who opens the address in a browser where everything is.
+// person or a script author where every route is; the dashboard is at /.
 HttpResponse ApiHandler::Index(const RequestTarget&) const {
   static constexpr std::string_view kPage = R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>perfwatch</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42em;margin:3em auto;padding:0 1em}
+<html lang="en"><head><meta charset="utf-8"><title>perfwatch API</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:48em;margin:3em auto;padding:0 1em}
 code{background:#f3f3f3;padding:0 .3em}</style></head><body>
-<h1>perfwatch</h1>
-<p>This host is being watched. Its data is served here:</p>
+<h1>perfwatch API</h1>
+<p>The dashboard is at <a href="/">/</a>. Everything it shows comes from these routes
+(described in <code>docs/API.md</code>):</p>
+<h2>Read</h2>
 <ul>
 <li><a href="/api/v1/health"><code>/api/v1/health</code></a> &mdash; status, version, uptime</li>
 <li><a href="/api/v1/metrics"><code>/api/v1/metrics</code></a> &mdash; the latest tick as JSON
  (<a href="/api/v1/metrics?match=system_cpu">?match=system_cpu</a>)</li>
 <li><a href="/api/v1/metrics/history?metric=system_cpu_usage_percent&amp;hours=0.25&amp;step=15s"><code>/api/v1/metrics/history</code></a> &mdash; history of a selector</li>
+<li><a href="/api/v1/query?query=system_load1"><code>/api/v1/query</code></a>,
+ <code>/api/v1/query_range</code> &mdash; PromQL-style expressions</li>
 <li><a href="/api/v1/export?metric=system_cpu_usage_percent&amp;format=csv"><code>/api/v1/export</code></a> &mdash; history as a JSON, CSV or OpenMetrics download</li>
 <li><a href="/api/v1/metadata"><code>/api/v1/metadata</code></a> &mdash; every metric with type, help and unit</li>
+<li><a href="/api/v1/storage"><code>/api/v1/storage</code></a> &mdash; what the history on disk holds</li>
+<li><a href="/api/v1/status"><code>/api/v1/status</code></a> &mdash; status class, score and reasons</li>
+<li><a href="/api/v1/analysis"><code>/api/v1/analysis</code></a> &mdash; bottlenecks, recommendations, trends</li>
+<li><a href="/api/v1/report?hours=24&amp;format=text"><code>/api/v1/report</code></a> &mdash; the period report</li>
+<li><a href="/api/v1/alerts"><code>/api/v1/alerts</code></a>,
+ <a href="/api/v1/alerts/history"><code>/api/v1/alerts/history</code></a>,
+ <a href="/api/v1/silences"><code>/api/v1/silences</code></a>,
+ <a href="/api/v1/rules"><code>/api/v1/rules</code></a> &mdash; alerting</li>
+<li><a href="/api/v1/components"><code>/api/v1/components</code></a> &mdash; application component timings</li>
 <li><a href="/metrics"><code>/metrics</code></a> &mdash; Prometheus text format</li>
 <li><code>ws://HOST/ws</code> &mdash; one JSON message per tick</li>
+</ul>
+<h2>Write (bearer token when one is configured)</h2>
+<ul>
+<li><code>POST /api/v1/alerts/{id}/acknowledge</code>, <code>POST /api/v1/silences</code>,
+ <code>DELETE /api/v1/silences/{id}</code></li>
+<li><code>POST /api/v1/push</code>, <code>POST /v1/metrics</code> (OTLP/HTTP) &mdash; application metrics</li>
 </ul></body></html>
 )";
   HttpResponse response = Ok(std::string(kPage), "text/html; charset=utf-8");

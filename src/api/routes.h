@@ -33,6 +33,8 @@ struct HttpRequest {
   std::string authorization;     // raw Authorization header, "" when absent
   std::string content_type;      // raw Content-Type header, "" when absent
   std::string content_encoding;  // raw Content-Encoding header ("gzip"), "" when absent
+  std::string accept_encoding;   // raw Accept-Encoding header, "" when absent
+  std::string if_none_match;     // raw If-None-Match header, "" when absent
 };
 
 // A response body produced a piece at a time, for answers too large to hold

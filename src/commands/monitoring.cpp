@@ -1,5 +1,7 @@
 #include "commands/monitoring.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <map>
 
@@ -198,9 +200,15 @@ Result<std::string> Monitoring::Report(double hours, std::string_view format) co
   if (!summary.ok()) return summary.status();
   Result<std::vector<AlertHistoryEntry>> history = engine_->History(from, 100'000);
   if (!history.ok()) return history.status();
-  std::vector<ReportAlert> alerts = ReportAlertsFrom(*history, engine_->Alerts(), from);
-  return format == "json" ? RenderReportJson(*analysis, *summary, alerts)
-                          : RenderReportText(*analysis, *summary, alerts);
+  ReportData report{ReportHostName(), std::move(*analysis), std::move(*summary),
+                    ReportAlertsFrom(*history, engine_->Alerts(), from)};
+  return RenderReport(report, format);
+}
+
+std::string ReportHostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
 }
 
 std::vector<ReportAlert> ReportAlertsFrom(const std::vector<AlertHistoryEntry>& history,

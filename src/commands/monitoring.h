@@ -61,7 +61,7 @@ class Monitoring {
   AlertEngine& alerts() { return *engine_; }
   // Bottlenecks and trends now, from the store.
   Result<std::string> AnalysisJson() const;
-  // The period report ("text" or "json") over the last `hours`.
+  // The period report ("text", "json" or "html") over the last `hours`.
   Result<std::string> Report(double hours, std::string_view format) const;
 
  private:
@@ -84,6 +84,9 @@ class Monitoring {
   bool has_status_ = false;
   std::string status_json_;  // protected by mu_
 };
+
+// The host's name for reports (gethostname); "" when it has none.
+std::string ReportHostName();
 
 // The alerts of a period for reports: one row per alert that was active in
 // it, from the engine's history and its current alerts.

@@ -70,9 +70,9 @@ Result<std::string> FromDataDir(const Config& config, const ReportCommand& comma
   if (!history.ok()) return history.status();
   Result<std::vector<Alert>> current = (*db)->LoadAlerts();
   if (!current.ok()) return current.status();
-  std::vector<ReportAlert> alerts = ReportAlertsFrom(*history, *current, from);
-  return command.format == "json" ? RenderReportJson(*analysis, *summary, alerts)
-                                  : RenderReportText(*analysis, *summary, alerts);
+  ReportData report{ReportHostName(), std::move(*analysis), std::move(*summary),
+                    ReportAlertsFrom(*history, *current, from)};
+  return RenderReport(report, command.format);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 // `perfwatch report`: the period's summary (averages, p95, maxima), its
-// alerts, and the bottlenecks and trends now, as text or JSON. Reads
+// alerts, the bottlenecks and trends now, applications and components, as
+// text, JSON or one self-contained HTML file. Reads
 // --data-dir directly; while a perfwatch serves that directory (it holds
 // the store's lock), asks that perfwatch over HTTP instead.
 

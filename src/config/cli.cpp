@@ -211,11 +211,12 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
       "check", "validate rule files like promtool check rules (exit 1 on any error)");
   check->add_option("files", result.rules_check.files, "rule files")->required()->type_name("FILE");
   CLI::App* report = app.add_subcommand(
-      "report", "summary of a period: averages, p95, maxima, alerts, bottlenecks, trends");
+      "report",
+      "a period as text, JSON or HTML: summary, alerts, analysis, applications, components");
   report->fallthrough();
-  report->add_option("-f,--format", result.report.format, "text or json")
+  report->add_option("-f,--format", result.report.format, "text, json or html")
       ->type_name("FORMAT")
-      ->check(CLI::IsMember({"text", "json"}));
+      ->check(CLI::IsMember({"text", "json", "html"}));
   report->add_option("--hours", result.report.hours, "length of the period before now (24)")
       ->type_name("H")
       ->check(CLI::Range(0.01, 24.0 * 3650));

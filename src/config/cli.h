@@ -36,7 +36,7 @@ struct RulesCheckCommand {
 
 // `perfwatch report`: the period's summary, alerts and analysis.
 struct ReportCommand {
-  std::string format = "text";  // text or json
+  std::string format = "text";  // text, json or html
   double hours = 24;
   std::string output = "-";
   std::string url;  // a running perfwatch; empty: read --data-dir (or the

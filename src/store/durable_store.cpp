@@ -476,69 +476,113 @@ void DurableStore::RunRetention(TimestampMs now) {
 // merged them.
 Result<std::vector<Sample>> DurableStore::QueryTier(SeriesId id, Tier tier,
                                                     const QueryRange& range) const {
+  if (tier == Tier::kRaw) {
+    Result<std::vector<Sample>> raw = RawSamples(id, range.from_ms, range.to_ms, range.agg);
+    if (!raw.ok() || range.step_ms == 0) return raw;
+    std::vector<RollupPoint> points = RollUp(*raw, 1);
+    std::vector<Sample> out;
+    AnswerFromRollups(points, options_.interval_ms, range, &out);
+    return out;
+  }
+  Result<std::vector<RollupPoint>> points = TierPoints(id, tier, range.from_ms, range.to_ms);
+  if (!points.ok()) return points.status();
+  // A tier holds closed intervals only: the open hour (or minute) is still
+  // in the finer tiers. Without it a 30-day chart at a 1-hour step would
+  // end up to an hour short of now, and be empty on a new install.
+  Status tail = AppendFinerTail(id, tier, range.from_ms, range.to_ms, &*points);
+  if (!tail.ok()) return tail;
+  std::vector<Sample> out;
+  AnswerFromRollups(*points, TierResolutionMs(tier, options_.interval_ms), range, &out);
+  return out;
+}
+
+Result<std::vector<Sample>> DurableStore::RawSamples(SeriesId id, TimestampMs from, TimestampMs to,
+                                                     Aggregation agg) const {
+  Result<std::vector<SeriesPoints>> head = head_.Query({id}, {from, to, 0, agg});
+  if (!head.ok()) return head.status();
+  std::vector<Sample> recent;
+  if (!head->empty()) recent = std::move((*head)[0].points);
+  const TimestampMs boundary = recent.empty() ? to + 1 : recent.front().t_ms;
+  Result<std::vector<BlockRef>> blocks = DurableBlocks(id, Tier::kRaw, from, boundary);
+  if (!blocks.ok()) return blocks.status();
+  std::vector<Sample> raw;
+  for (const BlockRef& b : *blocks) {
+    Result<std::vector<Sample>> samples = DecodeSampleBlock(b.data);
+    if (!samples.ok()) return samples.status();
+    for (const Sample& s : *samples) {
+      if (s.t_ms >= from && s.t_ms < boundary) raw.push_back(s);
+    }
+  }
+  raw.insert(raw.end(), recent.begin(), recent.end());
+  return raw;
+}
+
+Result<std::vector<RollupPoint>> DurableStore::TierPoints(SeriesId id, Tier tier, TimestampMs from,
+                                                          TimestampMs to) const {
+  std::vector<RollupPoint> recent;
+  {
+    std::lock_guard lock(mu_);
+    auto& map = tier == Tier::kMinute ? pending_->minutes : pending_->hours;
+    if (auto it = map.find(id); it != map.end()) {
+      for (const RollupPoint& p : it->second) {
+        if (p.t >= from && p.t <= to) recent.push_back(p);
+      }
+    }
+  }
+  const TimestampMs boundary = recent.empty() ? to + 1 : recent.front().t;
+  Result<std::vector<BlockRef>> blocks = DurableBlocks(id, tier, from, boundary);
+  if (!blocks.ok()) return blocks.status();
+  std::vector<RollupPoint> points;
+  for (const BlockRef& b : *blocks) {
+    Result<std::vector<RollupPoint>> decoded = DecodeRollupBlock(b.data);
+    if (!decoded.ok()) return decoded.status();
+    for (const RollupPoint& p : *decoded) {
+      if (p.t >= from && p.t < boundary) points.push_back(p);
+    }
+  }
+  points.insert(points.end(), recent.begin(), recent.end());
+  return points;
+}
+
+// Blocks of the series in `tier` that hold data in [from, before).
+Result<std::vector<BlockRef>> DurableStore::DurableBlocks(SeriesId id, Tier tier, TimestampMs from,
+                                                          TimestampMs before) const {
   int64_t durable = 0;
-  std::vector<RollupPoint> recent_points;
   {
     std::lock_guard lock(mu_);
     if (id < registry_.size()) {
       auto it = durable_.find(KeyText(registry_.Key(id)));
       if (it != durable_.end()) durable = it->second;
     }
-    if (tier != Tier::kRaw) {
-      auto& map = tier == Tier::kMinute ? pending_->minutes : pending_->hours;
-      if (auto it = map.find(id); it != map.end()) {
-        for (const RollupPoint& p : it->second) {
-          if (p.t >= range.from_ms && p.t <= range.to_ms) recent_points.push_back(p);
-        }
-      }
-    }
   }
-  std::vector<Sample> recent_samples;
-  if (tier == Tier::kRaw) {
-    Result<std::vector<SeriesPoints>> head =
-        head_.Query({id}, {range.from_ms, range.to_ms, 0, range.agg});
-    if (!head.ok()) return head.status();
-    if (!head->empty()) recent_samples = std::move((*head)[0].points);
-  }
-  TimestampMs boundary = range.to_ms + 1;
-  if (!recent_samples.empty()) boundary = recent_samples.front().t_ms;
-  if (!recent_points.empty()) boundary = recent_points.front().t;
+  if (durable == 0 || from >= before) return std::vector<BlockRef>{};
+  std::lock_guard lock(reader_mu_);
+  return reader_db_->Blocks(durable, tier, from, before - 1);
+}
 
-  std::vector<BlockRef> blocks;
-  if (durable != 0 && range.from_ms < boundary) {
-    std::lock_guard lock(reader_mu_);
-    Result<std::vector<BlockRef>> r =
-        reader_db_->Blocks(durable, tier, range.from_ms, boundary - 1);
-    if (!r.ok()) return r.status();
-    blocks = std::move(*r);
-  }
-  std::vector<Sample> out;
-  if (tier == Tier::kRaw) {
-    std::vector<Sample> raw;
-    for (const BlockRef& b : blocks) {
-      Result<std::vector<Sample>> samples = DecodeSampleBlock(b.data);
-      if (!samples.ok()) return samples.status();
-      for (const Sample& s : *samples) {
-        if (s.t_ms >= range.from_ms && s.t_ms < boundary) raw.push_back(s);
-      }
-    }
-    raw.insert(raw.end(), recent_samples.begin(), recent_samples.end());
-    if (range.step_ms == 0) return raw;
-    std::vector<RollupPoint> points = RollUp(raw, 1);
-    AnswerFromRollups(points, options_.interval_ms, range, &out);
-    return out;
-  }
-  std::vector<RollupPoint> points;
-  for (const BlockRef& b : blocks) {
-    Result<std::vector<RollupPoint>> decoded = DecodeRollupBlock(b.data);
-    if (!decoded.ok()) return decoded.status();
-    for (const RollupPoint& p : *decoded) {
-      if (p.t >= range.from_ms && p.t < boundary) points.push_back(p);
+// Appends, after the last of `points` (a `tier` answer for [from, to]), the
+// rest of the range from the next finer tier, and so on down to raw
+// samples. Points of a finer width land in the bucket of their start like
+// any other, so the open interval counts as far as it has been collected.
+Status DurableStore::AppendFinerTail(SeriesId id, Tier tier, TimestampMs from, TimestampMs to,
+                                     std::vector<RollupPoint>* points) const {
+  TimestampMs covered =
+      points->empty() ? from : points->back().t + TierResolutionMs(tier, options_.interval_ms);
+  if (covered > to) return Status::Ok();
+  if (tier == Tier::kHour) {
+    Result<std::vector<RollupPoint>> minutes = TierPoints(id, Tier::kMinute, covered, to);
+    if (!minutes.ok()) return minutes.status();
+    if (!minutes->empty()) {
+      points->insert(points->end(), minutes->begin(), minutes->end());
+      covered = points->back().t + kMinuteMs;
     }
   }
-  points.insert(points.end(), recent_points.begin(), recent_points.end());
-  AnswerFromRollups(points, TierResolutionMs(tier, options_.interval_ms), range, &out);
-  return out;
+  if (covered > to) return Status::Ok();
+  Result<std::vector<Sample>> raw = RawSamples(id, covered, to, Aggregation::kLast);
+  if (!raw.ok()) return raw.status();
+  std::vector<RollupPoint> tail = RollUp(*raw, 1);
+  points->insert(points->end(), tail.begin(), tail.end());
+  return Status::Ok();
 }
 
 Result<std::vector<SeriesPoints>> DurableStore::Query(const std::vector<SeriesId>& ids,

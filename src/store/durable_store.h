@@ -111,6 +111,14 @@ class DurableStore final : public Store {
   // indexes and journal, and the WAL. Retention leaves room for them.
   uint64_t OverheadBytes(uint64_t block_bytes) const;
   Result<std::vector<Sample>> QueryTier(SeriesId id, Tier tier, const QueryRange& range) const;
+  Result<std::vector<Sample>> RawSamples(SeriesId id, TimestampMs from, TimestampMs to,
+                                         Aggregation agg) const;
+  Result<std::vector<RollupPoint>> TierPoints(SeriesId id, Tier tier, TimestampMs from,
+                                              TimestampMs to) const;
+  Result<std::vector<BlockRef>> DurableBlocks(SeriesId id, Tier tier, TimestampMs from,
+                                              TimestampMs before) const;
+  Status AppendFinerTail(SeriesId id, Tier tier, TimestampMs from, TimestampMs to,
+                         std::vector<RollupPoint>* points) const;
 
   SeriesRegistry& registry_;
   const DurableStoreOptions options_;

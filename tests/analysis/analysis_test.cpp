@@ -16,18 +16,6 @@ using ::testing::HasSubstr;
 constexpr TimestampMs kStart = SyntheticHost::kStart;
 constexpr TimestampMs kEnd = kStart + 2 * 3600 * 1000;
 
-// Two hours at 5 s: memory nearly full for the last ten minutes, / filling
-// from 50 % to 60 %.
-void FillTroubledHost(SyntheticHost& host) {
-  host.Run(kStart, kEnd, 5000, [](TimestampMs t) {
-    HostState s;
-    s.disk_used_percent = 50 + 10.0 * (t - kStart) / (kEnd - kStart);
-    if (t > kEnd - 10 * 60 * 1000) s.memory_percent = 97;
-    s.app_response_ms = 120;
-    return s;
-  });
-}
-
 TEST(Analyze, BringsStatusBottlenecksAndTrendsTogether) {
   SyntheticHost host;
   FillTroubledHost(host);
@@ -115,7 +103,7 @@ std::vector<std::string> Section(const std::string& text, const std::string& hea
 }
 
 TEST_F(ReportTest, TextHasEverySectionInOrder) {
-  std::string text = RenderReportText(analysis_, summary_, alerts_);
+  std::string text = RenderReportText({"", analysis_, summary_, alerts_});
   size_t status = text.find("STATUS  Critical");
   size_t summary = text.find("SUMMARY");
   size_t bottlenecks = text.find("BOTTLENECKS (last 5 min)");
@@ -140,7 +128,7 @@ TEST_F(ReportTest, TextHasEverySectionInOrder) {
 }
 
 TEST_F(ReportTest, TextColumnsAreAligned) {
-  std::string text = RenderReportText(analysis_, summary_, alerts_);
+  std::string text = RenderReportText({"", analysis_, summary_, alerts_});
   std::vector<std::string> summary = Section(text, "SUMMARY");
   ASSERT_GT(summary.size(), 5u) << text;
   // The last column is right-aligned, so every table line is as long as
@@ -156,15 +144,64 @@ TEST_F(ReportTest, TextColumnsAreAligned) {
 TEST_F(ReportTest, EmptySectionsSayNone) {
   AnalysisReport empty;
   PeriodSummary none{kStart, kEnd, 0, {}};
-  std::string text = RenderReportText(empty, none, {});
+  std::string text = RenderReportText({"", empty, none, {}});
   EXPECT_THAT(text, HasSubstr("none: no data in the period"));
   EXPECT_THAT(text, HasSubstr("BOTTLENECKS (last 0 s)\n  none found"));
   EXPECT_THAT(text, HasSubstr("none toward a limit"));
   EXPECT_THAT(text, HasSubstr("ALERTS (0)\n  none"));
 }
 
+TEST_F(ReportTest, TextHasApplicationsAndComponents) {
+  summary_.components = {{"shop", "Data Loading", 40, 1200, 30, 45, 80, 75}};
+  std::string text = RenderReportText({"web1", analysis_, summary_, alerts_});
+  EXPECT_THAT(text, HasSubstr("\nhost: web1\n"));
+  std::vector<std::string> apps = Section(text, "APPLICATIONS");
+  ASSERT_EQ(apps.size(), 6u) << text;  // heading, columns, four figures of "api"
+  EXPECT_EQ(apps[0], "APPLICATIONS (1)");
+  EXPECT_THAT(apps[2],
+              ::testing::ContainsRegex("^  api +Response time avg +120 ms +120 ms +120 ms$"));
+  std::vector<std::string> components = Section(text, "COMPONENTS");
+  ASSERT_EQ(components.size(), 3u) << text;
+  EXPECT_THAT(components[2],
+              ::testing::ContainsRegex("shop +Data Loading +40 +30.0 ms +45.0 ms +80.0 ms +75.0%"));
+  std::string none =
+      RenderReportText({"", AnalysisReport{}, PeriodSummary{kStart, kEnd, 0, {}, {}}, {}});
+  EXPECT_THAT(none, HasSubstr("APPLICATIONS (0)\n  none"));
+  EXPECT_THAT(none, HasSubstr("COMPONENTS (0)\n  none"));
+}
+
+TEST_F(ReportTest, JsonHasApplicationsComponentsAndChartPoints) {
+  summary_.components = {{"shop", "Data Loading", 40, 1200, 30, NAN, 80, 75}};
+  nlohmann::json j =
+      nlohmann::json::parse(RenderReportJson({"web1", analysis_, summary_, alerts_}));
+  EXPECT_EQ(j["host"], "web1");
+  ASSERT_EQ(j["applications"].size(), 1u);
+  EXPECT_EQ(j["applications"][0]["app"], "api");
+  const nlohmann::json& response = j["applications"][0]["figures"]["response_time_avg_ms"];
+  EXPECT_NEAR(response["avg"].get<double>(), 120, 1e-9);
+  EXPECT_EQ(response["unit"], "ms");
+  ASSERT_EQ(j["components"].size(), 1u);
+  EXPECT_EQ(j["components"][0]["name"], "Data Loading");
+  EXPECT_DOUBLE_EQ(j["components"][0]["share_percent"].get<double>(), 75);
+  EXPECT_TRUE(j["components"][0]["p95_ms"].is_null());
+  const nlohmann::json& cpu = j["summary"]["rows"][0];
+  EXPECT_EQ(cpu["key"], "cpu");
+  EXPECT_TRUE(cpu["app"].is_null());
+  EXPECT_TRUE(cpu["points"].is_number());  // the count, as before
+  ASSERT_EQ(cpu["chart"].size(), summary_.rows[0].chart.size());
+  ASSERT_FALSE(cpu["chart"].empty());
+  EXPECT_EQ(cpu["chart"][0][0], summary_.rows[0].chart[0].t_ms);
+  EXPECT_DOUBLE_EQ(cpu["chart"][0][1].get<double>(), summary_.rows[0].chart[0].value);
+}
+
+TEST_F(ReportTest, JsonReplacesInvalidUtf8InNames) {
+  alerts_[0].name = "bad \xFF name";
+  nlohmann::json j = nlohmann::json::parse(RenderReportJson({"", analysis_, summary_, alerts_}));
+  EXPECT_EQ(j["alerts"][0]["name"], "bad \xEF\xBF\xBD name");
+}
+
 TEST_F(ReportTest, JsonHasEverySection) {
-  nlohmann::json j = nlohmann::json::parse(RenderReportJson(analysis_, summary_, alerts_));
+  nlohmann::json j = nlohmann::json::parse(RenderReportJson({"", analysis_, summary_, alerts_}));
   EXPECT_EQ(j["from"], kStart);
   EXPECT_EQ(j["to"], kEnd);
   EXPECT_EQ(j["analysis"]["status"]["status"], "Critical");

@@ -64,8 +64,10 @@ void SyntheticHost::Append(Tick& tick, const HostState& s, double dt_s) {
              {"io", "some", s.psi_io_some},
              {"io", "full", s.psi_io_full}};
   for (const auto& p : psi) {
-    add("system_pressure_percent",
-        Labels{{"resource", p.resource}, {"kind", p.kind}, {"window", "10s"}}, p.value);
+    for (const char* window : {"10s", "60s"}) {
+      add("system_pressure_percent",
+          Labels{{"resource", p.resource}, {"kind", p.kind}, {"window", window}}, p.value);
+    }
   }
   const Labels proc{{"name", "api"}, {"pid", "42"}};
   add("process_open_fds", proc, s.open_fds);
@@ -77,6 +79,18 @@ void SyntheticHost::Append(Tick& tick, const HostState& s, double dt_s) {
     add("app_cache_hit_rate_percent", app, 93);
     add("app_requests_per_second", app, 120);
   }
+}
+
+void FillTroubledHost(SyntheticHost& host) {
+  constexpr TimestampMs kStart = SyntheticHost::kStart;
+  constexpr TimestampMs kEnd = kStart + 2 * 3600 * 1000;
+  host.Run(kStart, kEnd, 5000, [](TimestampMs t) {
+    HostState s;
+    s.disk_used_percent = 50 + 10.0 * (t - kStart) / (kEnd - kStart);
+    if (t > kEnd - 10 * 60 * 1000) s.memory_percent = 97;
+    s.app_response_ms = 120;
+    return s;
+  });
 }
 
 }  // namespace perfwatch

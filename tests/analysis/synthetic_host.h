@@ -60,4 +60,8 @@ class SyntheticHost {
   double cpu_user_s_ = 0, iowait_s_ = 0, rx_errors_ = 0, rx_bytes_ = 0;
 };
 
+// Two hours at 5 s from kStart: memory nearly full for the last ten
+// minutes, / filling from 50 % to 60 %, app "api" answering in 120 ms.
+void FillTroubledHost(SyntheticHost& host);
+
 }  // namespace perfwatch

@@ -75,8 +75,8 @@ TEST_F(RoutesTest, HealthReportsStatusVersionUptimeAndLastTick) {
   EXPECT_EQ(json::parse(Get("/api/v1/health").body)["last_tick_ms"], kNow - 500);
 }
 
-TEST_F(RoutesTest, RootIsAStaticIndexLinkingEveryRoute) {
-  HttpResponse r = Get("/");
+TEST_F(RoutesTest, ApiIsAStaticIndexLinkingEveryRoute) {
+  HttpResponse r = Get("/api");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
   for (const char* route : {"/api/v1/health", "/api/v1/metrics", "/api/v1/metrics/history",

@@ -82,6 +82,20 @@ TEST(CommandLine, BadValuesExitWithAClearMessage) {
   EXPECT_NE(c.output.find("/nonexistent/perfwatch.yaml"), std::string::npos) << c.output;
 }
 
+TEST(CommandLine, ReportTakesTextJsonOrHtml) {
+  g_env.clear();
+  CommandLine c = Parse({"report", "--format", "html", "--hours", "24", "-o", "day.html"});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_EQ(c.command, CommandLine::Command::kReport);
+  EXPECT_EQ(c.report.format, "html");
+  EXPECT_DOUBLE_EQ(c.report.hours, 24);
+  EXPECT_EQ(c.report.output, "day.html");
+  c = Parse({"report", "--format", "pdf"});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_NE(c.exit_code, 0);
+  EXPECT_NE(c.output.find("pdf"), std::string::npos) << c.output;
+}
+
 TEST(CommandLine, BadConfigFileNamesKeyAndLine) {
   g_env.clear();
   std::string path = WriteTemp("collect:\n  interval: 1s\n  intervall: 2s\n");

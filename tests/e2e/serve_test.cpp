@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "harness.h"
@@ -202,6 +203,29 @@ TEST_F(Serve, BadQueryParametersGetA400NamingTheParameter) {
     EXPECT_NE(j["error"].get<std::string>().find(c.needle), std::string::npos) << r.body;
   }
   EXPECT_EQ(HttpGet(port(), "/no/such/route").status, 404);
+}
+
+// The dashboard embedded in the binary, as a browser first asks for it.
+TEST_F(Serve, RootIsTheDashboardWithAStrictCspAndItsScriptIsServed) {
+  HttpResult page = HttpGet(port(), "/");
+  ASSERT_EQ(page.status, 200) << page.headers;
+  std::string headers = page.headers;
+  for (char& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_NE(headers.find("content-type: text/html; charset=utf-8"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("content-security-policy: default-src 'self'; script-src 'self'; "
+                         "style-src 'self';"),
+            std::string::npos)
+      << headers;
+  EXPECT_NE(headers.find("x-content-type-options: nosniff"), std::string::npos) << headers;
+  std::smatch script;
+  ASSERT_TRUE(std::regex_search(page.body, script,
+                                std::regex(R"re(<script[^>]*\ssrc="(/assets/[^"]+\.js)")re")))
+      << page.body;
+  HttpResult js = HttpGet(port(), script[1].str());
+  EXPECT_EQ(js.status, 200) << script[1].str();
+  EXPECT_NE(js.headers.find("text/javascript"), std::string::npos) << js.headers;
+  EXPECT_NE(js.headers.find("immutable"), std::string::npos) << js.headers;
+  EXPECT_FALSE(js.body.empty());
 }
 
 TEST_F(Serve, PrometheusTextPassesPromtoolWithoutWarnings) {

@@ -141,6 +141,35 @@ TEST_F(DurableStoreTest, LongStepsAreAnsweredFromTheMinuteTierWithRawSemantics) 
   }
 }
 
+// The 1-hour tier only has closed hours; a query at a 1-hour step must still
+// reach up to the last sample (the dashboard's 30-day chart ends at "now").
+TEST_F(DurableStoreTest, HourStepsIncludeTheOpenHourFromTheFinerTiers) {
+  SeriesRegistry registry;
+  auto store = OpenStore(registry);
+  ASSERT_TRUE(store);
+  // Two closed hours, then 25 min 30 s of the third: closed minutes and the
+  // open minute's raw samples.
+  Feed(*store, registry, 0, 2 * 3600 + 25 * 60 + 30);
+  std::vector<SeriesId> ids = registry.SeriesOf("a");
+  for (Aggregation agg : {Aggregation::kMax, Aggregation::kLast, Aggregation::kAvg}) {
+    Result<std::vector<SeriesPoints>> r =
+        store->Query(ids, {start_, start_ + 3 * kHourMs - 1, kHourMs, agg});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ASSERT_EQ(r->size(), 1u);
+    ASSERT_EQ((*r)[0].points.size(), 3u) << "the open hour is missing";
+    const Sample& open = (*r)[0].points[2];
+    EXPECT_EQ(open.t_ms, start_ + 2 * kHourMs);
+    const double first = 7200, last = 7200 + 25 * 60 + 20;  // values are seconds since start
+    const double want = agg == Aggregation::kAvg ? (first + last) / 2 : last;
+    EXPECT_DOUBLE_EQ(open.value, want);
+  }
+  // A range that ends before any hour closed is answered too (a new install).
+  Result<std::vector<SeriesPoints>> fresh = store->Query(
+      ids, {start_ + 2 * kHourMs, start_ + 3 * kHourMs - 1, kHourMs, Aggregation::kMax});
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_EQ(fresh->size(), 1u);
+  EXPECT_DOUBLE_EQ((*fresh)[0].points.at(0).value, 7200 + 25 * 60 + 20);
+}
 TEST_F(DurableStoreTest, ACorruptDatabaseIsRefusedNamingTheFileAndTheFlag) {
   std::filesystem::create_directories(dir_);
   std::string db = dir_ + "/perfwatch.db";

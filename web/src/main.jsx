@@ -1,0 +1,23 @@
+// Entry point: render the shell at once (no fetch blocks the first paint), then connect.
+import 'uplot/dist/uPlot.min.css';
+import './app.css';
+import { render } from 'preact';
+import './lib/theme.js';
+import { App } from './app.jsx';
+import { connect, noteNames, perf, setStatus } from './lib/live.js';
+import { getJSON } from './lib/api.js';
+import { loadMetadata } from './lib/metrics.js';
+import { hub } from './charts/hub.js';
+import { OVERVIEW } from './charts/defs.js';
+import { route } from './lib/route.js';
+
+// The overview's live backfill is asked for before anything renders, so the answers are in by
+// the time the charts mount (the first meaningful paint waits on them).
+const start = route.get();
+if (start.view === 'overview' && start.range.kind === 'live') hub.prefetch(OVERVIEW);
+render(<App />, document.getElementById('app'));
+performance.mark('perfwatch:shell');
+connect();
+loadMetadata().then(noteNames, (err) => console.warn(`perfwatch: metadata: ${err.message}`));
+getJSON('/api/v1/status').then(setStatus, () => {});
+getJSON('/api/v1/health').then((h) => { perf.version = h.version; }, () => {});
