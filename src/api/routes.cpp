@@ -24,6 +24,8 @@ constexpr int64_t kDefaultHistoryMs = 3'600'000;
 // about kAutoStepPoints points per series instead of every raw sample.
 constexpr int64_t kMaxRawRangeMs = 3'600'000;
 constexpr int64_t kAutoStepPoints = 720;
+// Selectors one /api/v1/metrics/history/batch request may carry.
+constexpr size_t kMaxBatchSelectors = 64;
 
 void AddStandardHeaders(HttpResponse& response) {
   response.headers.emplace_back("X-Content-Type-Options", "nosniff");
@@ -238,6 +240,7 @@ const std::vector<ApiHandler::Route>& ApiHandler::Routes() {
       {"/api/v1/health", &ApiHandler::Health},
       {"/api/v1/metrics", &ApiHandler::Metrics},
       {"/api/v1/metrics/history", &ApiHandler::History},
+      {"/api/v1/metrics/history/batch", &ApiHandler::HistoryBatch},
       {"/api/v1/export", &ApiHandler::Export},
       {"/api/v1/metadata", &ApiHandler::Metadata},
       {"/api/v1/storage", &ApiHandler::Storage},
@@ -440,6 +443,62 @@ HttpResponse ApiHandler::History(const RequestTarget& target) const {
   const std::string* metric = target.query.Get("metric");
   if (metric == nullptr) return JsonError(400, "missing required parameter 'metric'");
   return HistoryFor(*metric, target);
+}
+
+// Several selectors over one range in one request: a dashboard draws a dozen
+// charts at once, and a dozen requests cost a browser far more than the
+// store's work for them (docs/PERFORMANCE.md, issue 6). Each selector is its
+// own query, with its own point limit, and its own `agg` when one is given
+// per selector.
+HttpResponse ApiHandler::HistoryBatch(const RequestTarget& target) const {
+  const std::vector<std::string_view> metrics = target.query.GetAll("metric");
+  const std::vector<std::string_view> aggs = target.query.GetAll("agg");
+  if (metrics.empty()) return JsonError(400, "missing required parameter 'metric'");
+  if (metrics.size() > kMaxBatchSelectors) {
+    return JsonError(400, "too many 'metric' parameters: " + std::to_string(metrics.size()) +
+                              " (at most " + std::to_string(kMaxBatchSelectors) + ")");
+  }
+  if (aggs.size() > 1 && aggs.size() != metrics.size()) {
+    return JsonError(400, "give 'agg' once, or once per 'metric' (" +
+                              std::to_string(metrics.size()) + "), not " +
+                              std::to_string(aggs.size()) + " times");
+  }
+  QueryRange range;
+  Status st = ParseTimeRange(target.query, clock_(), range);
+  if (st.ok()) st = ParseStepAndAgg(target.query, range);
+  if (!st.ok()) return JsonError(400, st.message());
+  std::string out = "{\"from\":" + std::to_string(range.from_ms) +
+                    ",\"to\":" + std::to_string(range.to_ms) +
+                    ",\"step\":" + std::to_string(range.step_ms) + ",\"results\":[";
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    Result<SeriesSelector> selector = SeriesSelector::Parse(metrics[i]);
+    if (!selector.ok()) {
+      return JsonError(400,
+                       "metric #" + std::to_string(i + 1) + ": " +
+                           std::string(BadParam("metric", selector.status().message()).message()));
+    }
+    QueryRange one = range;
+    if (aggs.size() == metrics.size()) {
+      Result<Aggregation> agg = ParseAggregation(aggs[i]);
+      if (!agg.ok()) {
+        return JsonError(400,
+                         "agg #" + std::to_string(i + 1) + ": " +
+                             std::string(BadParam("agg", "expected avg, min, max or last, got \"" +
+                                                             std::string(aggs[i]) + "\"")
+                                             .message()));
+      }
+      one.agg = *agg;
+    }
+    Result<std::vector<SeriesPoints>> series = store_.Query(selector->Select(registry_), one);
+    if (!series.ok()) {
+      return JsonError(HttpStatusOf(series.status()),
+                       "metric #" + std::to_string(i + 1) + ": " + series.status().message());
+    }
+    if (i) out += ',';
+    out += RenderHistoryJson(metrics[i], one, *series, registry_);
+  }
+  out += "]}";
+  return Ok(std::move(out));
 }
 
 HttpResponse ApiHandler::LegacyHistory(const RequestTarget& target) const {

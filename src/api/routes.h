@@ -162,6 +162,7 @@ class ApiHandler {
   HttpResponse Storage(const RequestTarget&) const;
   HttpResponse Metrics(const RequestTarget&) const;
   HttpResponse History(const RequestTarget&) const;
+  HttpResponse HistoryBatch(const RequestTarget&) const;
   HttpResponse LegacyHistory(const RequestTarget&) const;
   HttpResponse Export(const RequestTarget&) const;
   HttpResponse LegacyExport(const RequestTarget&) const;

@@ -136,6 +136,18 @@ class Compressor {
   std::string buffer_;
 };
 
+// A decompression context per thread, kept: ZSTD_decompress makes and clears
+// a new one (over 100 KB) on every call, which was 45 % of answering a 30-day
+// query from small 1-hour blocks (docs/PERFORMANCE.md, issue 6). Freed when
+// the thread ends.
+ZSTD_DCtx* ThreadDecompressor() {
+  struct Free {
+    void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+  };
+  thread_local std::unique_ptr<ZSTD_DCtx, Free> dctx(ZSTD_createDCtx());
+  return dctx.get();
+}
+
 // ---- integer columns. Layout byte (transform, plus kPlanesFlag), divisor,
 // the first value, then the others divided by the divisor, as zigzag
 // varints or as byte planes (all most significant bytes first). The divisor
@@ -587,7 +599,8 @@ Result<OpenedBlock> OpenBlock(std::string_view block, BlockKind expected) {
     if (ZSTD_findFrameCompressedSize(body.data(), body.size()) != body.size()) {
       return Corrupt("bad zstd frame");
     }
-    const size_t n = ZSTD_decompress(opened.payload.data(), size, body.data(), body.size());
+    const size_t n = ZSTD_decompressDCtx(ThreadDecompressor(), opened.payload.data(), size,
+                                         body.data(), body.size());
     if (ZSTD_isError(n) || n != size) return Corrupt("bad zstd frame");
   } else {
     return Corrupt("unknown compression " + std::to_string(compression));

@@ -214,6 +214,55 @@ TEST_F(RoutesTest, HistorySelectorMayUseLabelMatchersAndNameRegex) {
   EXPECT_EQ(store_.last_ids.size(), 3u);
 }
 
+TEST_F(RoutesTest, HistoryBatchAnswersEverySelectorWithItsOwnAggregation) {
+  handler_.Publish(MakeTick(kNow));
+  store_.points = {{kNow - 60'000, 5}};
+  HttpResponse r =
+      Get("/api/v1/metrics/history/batch?metric=system_cpu_usage_percent%7Bcpu%3D%220%22%7D"
+          "&metric=net_received_bytes_total&agg=avg&agg=last&hours=24&step=1h");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json doc = json::parse(r.body);
+  EXPECT_EQ(doc["from"], kNow - 86'400'000);
+  EXPECT_EQ(doc["step"], 3'600'000);
+  ASSERT_EQ(doc["results"].size(), 2u);
+  EXPECT_EQ(doc["results"][0]["metric"], "system_cpu_usage_percent{cpu=\"0\"}");
+  EXPECT_EQ(doc["results"][0]["agg"], "avg");
+  ASSERT_EQ(doc["results"][0]["series"].size(), 1u);
+  EXPECT_EQ(doc["results"][0]["series"][0]["labels"]["cpu"], "0");
+  EXPECT_EQ(doc["results"][1]["agg"], "last");
+  EXPECT_EQ(doc["results"][1]["series"][0]["metric"], "net_received_bytes_total");
+  EXPECT_EQ(doc["results"][1]["series"][0]["points"], json::parse("[[1699999940000,5]]"));
+  EXPECT_EQ(store_.last_range.agg, Aggregation::kLast);
+  // One agg applies to every selector.
+  ASSERT_EQ(Get("/api/v1/metrics/history/batch?metric=system_memory_used_percent"
+                "&metric=net_received_bytes_total&agg=max&step=1m")
+                .status,
+            200);
+  EXPECT_EQ(store_.last_range.agg, Aggregation::kMax);
+}
+
+TEST_F(RoutesTest, HistoryBatchErrorsNameTheSelectorOrParameter) {
+  handler_.Publish(MakeTick(kNow));
+  EXPECT_EQ(Error(Get("/api/v1/metrics/history/batch?hours=1")),
+            "missing required parameter 'metric'");
+  HttpResponse bad = Get("/api/v1/metrics/history/batch?metric=system_load1&metric=a%7Bb%3D");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(Error(bad).find("metric #2: invalid parameter 'metric'"), std::string::npos)
+      << bad.body;
+  HttpResponse aggs =
+      Get("/api/v1/metrics/history/batch?metric=a&metric=b&metric=c&agg=avg&agg=max");
+  EXPECT_EQ(aggs.status, 400);
+  EXPECT_NE(Error(aggs).find("once per 'metric' (3), not 2 times"), std::string::npos);
+  HttpResponse agg = Get("/api/v1/metrics/history/batch?metric=a&metric=b&agg=avg&agg=median");
+  EXPECT_EQ(agg.status, 400);
+  EXPECT_NE(Error(agg).find("agg #2"), std::string::npos) << agg.body;
+  std::string many = "/api/v1/metrics/history/batch?";
+  for (int i = 0; i < 65; ++i) many += "metric=m" + std::to_string(i) + "&";
+  HttpResponse tooMany = Get(many);
+  EXPECT_EQ(tooMany.status, 400);
+  EXPECT_NE(Error(tooMany).find("at most 64"), std::string::npos);
+}
+
 TEST_F(RoutesTest, HistoryRequiresMetric) {
   HttpResponse r = Get("/api/v1/metrics/history?hours=1");
   EXPECT_EQ(r.status, 400);

@@ -11,13 +11,14 @@ import { hub } from './charts/hub.js';
 import { OVERVIEW } from './charts/defs.js';
 import { route } from './lib/route.js';
 
-// The overview's live backfill is asked for before anything renders, so the answers are in by
-// the time the charts mount (the first meaningful paint waits on them).
-const start = route.get();
-if (start.view === 'overview' && start.range.kind === 'live') hub.prefetch(OVERVIEW);
+// Asked for before anything renders: the metadata decides which charts mount, and the
+// overview's live backfill is what they first draw (the first meaningful paint waits on both).
+const metadata = loadMetadata();
 render(<App />, document.getElementById('app'));
 performance.mark('perfwatch:shell');
+const start = route.get();
+if (start.view === 'overview' && start.range.kind === 'live') hub.prefetch(OVERVIEW);
 connect();
-loadMetadata().then(noteNames, (err) => console.warn(`perfwatch: metadata: ${err.message}`));
+metadata.then(noteNames, (err) => console.warn(`perfwatch: metadata: ${err.message}`));
 getJSON('/api/v1/status').then(setStatus, () => {});
 getJSON('/api/v1/health').then((h) => { perf.version = h.version; }, () => {});

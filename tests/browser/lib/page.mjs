@@ -97,13 +97,16 @@ export async function screenshot(page, artifacts, name, fullPage = true) {
   return file;
 }
 
-// Records history requests made by the page: {url, params} in order.
+// Records history requests made by the page, single or batched
+// (/api/v1/metrics/history/batch): {time, url, params, metrics} in order,
+// `metrics` holding every selector the request asked for.
 export function recordHistoryRequests(page) {
   const seen = [];
   page.on('request', (req) => {
     const u = new URL(req.url());
-    if (u.pathname === '/api/v1/metrics/history') {
-      seen.push({ time: Date.now(), params: Object.fromEntries(u.searchParams), url: req.url() });
+    if (u.pathname === '/api/v1/metrics/history' || u.pathname === '/api/v1/metrics/history/batch') {
+      seen.push({ time: Date.now(), params: Object.fromEntries(u.searchParams),
+                  metrics: u.searchParams.getAll('metric'), url: req.url() });
     }
   });
   return seen;

@@ -97,11 +97,25 @@ export class ChartController {
     return this.hist || this.live;
   }
 
+  layoutKey(themeVersion, groups) {
+    return `${themeVersion}|${groups.map((g) => g.key).join(',')}`;
+  }
+
+  // True when the next render builds a new uPlot (the costly kind of draw).
+  needsBuild(themeVersion) {
+    return !this.u || this.layoutKey(themeVersion, this.data.ordered()) !== this.layout;
+  }
+
+  // Reads the plot's width ahead of a build; the hub reads every chart's before building any.
+  measure() {
+    this.measuredWidth = this.dom.plot.clientWidth;
+  }
+
   // Draws the current builder: a new uPlot when the drawn series changed, else setData.
   render(themeVersion) {
     const b = this.data;
     const groups = b.ordered();
-    const layout = `${themeVersion}|${groups.map((g) => g.key).join(',')}`;
+    const layout = this.layoutKey(themeVersion, groups);
     const data = [b.xs, ...groups.map((g) => g.ys)];
     this.dom.fig.classList.toggle('nodata', !!this.hist && !b.xs.length);
     // A new uPlot only when the drawn series change: a range switch with the same series is a
@@ -123,7 +137,8 @@ export class ChartController {
       if (!colorOf.has(g.colorKey)) colorOf.set(g.colorKey, colorOf.size % PALETTE_SIZE);
     }
     this.buildLegend(groups, colorOf);
-    const width = Math.max(120, this.dom.plot.clientWidth || 300);
+    const width = Math.max(120, (this.measuredWidth ?? this.dom.plot.clientWidth) || 300);
+    this.measuredWidth = null;
     this.dom.now.title = HEADLINE_TITLES[this.def.headline] || (groups[0] ? groups[0].label : '');
     this.u = new uPlot(this.options(groups, colors, colorOf, width), data, this.dom.plot);
   }

@@ -5,7 +5,7 @@
 // then every chart is drawn and the load is timed for window.__perfwatch.
 import { SeriesBuilder } from './builder.js';
 import { ChartController } from './controller.js';
-import { fetchSpecs, stepFor } from '../lib/metrics.js';
+import { fetchSpecsBatch, stepFor } from '../lib/metrics.js';
 import { onTick, onReconnect, ticks, perf } from '../lib/live.js';
 import {
   route, rangeActionAt, resolveRange, setRange, sameRange, LIVE_WINDOW_MS,
@@ -13,7 +13,12 @@ import {
 import { theme } from '../lib/theme.js';
 
 const BACKFILL_HOURS = (LIVE_WINDOW_MS + 15e3) / 3600e3;
+// The backfill asks for 2-second buckets: 300 points for a chart about 380 px wide, half the
+// parsing and building of raw 1-second samples on the way to the first meaningful paint; ticks
+// then arrive at the collection interval.
+const BACKFILL = { hours: BACKFILL_HOURS, step: 2 };
 const OFFSCREEN_EVERY_MS = 10e3;
+const BUILDS_PER_FRAME = 6;
 
 class ChartHub {
   constructor() {
@@ -27,6 +32,7 @@ class ChartHub {
     this.waiters = new Set(); // range loads waiting for their charts to draw
     this.newcomers = [];
     this.prefetched = new Map(); // chart id -> {answer, at}: backfills asked before mounting
+    this.backfillQueue = [];
     this.resizer = new ResizeObserver((entries) => {
       for (const e of entries) e.target.chartController?.resize(Math.floor(e.contentRect.width));
     });
@@ -72,19 +78,16 @@ class ChartHub {
     this.dirty.delete(c);
     this.resizer.unobserve(c.dom.plot);
     this.viewport.unobserve(c.dom.plot);
-    c.abort?.abort();
     c.destroy();
   }
 
-  // Starts the live backfill of charts about to mount; a chart created within 5 s takes its
-  // answer instead of asking again.
+  // Starts the live backfill of charts about to mount (one request for all); a chart created
+  // within 5 s takes its answer instead of asking again.
   prefetch(defs) {
     const at = performance.now();
-    for (const def of defs) {
-      const answer = fetchSpecs(def.series, { hours: BACKFILL_HOURS });
-      answer.catch(() => {}); // reported by the chart that takes it
-      this.prefetched.set(def.id, { answer, at });
-    }
+    const batch = fetchSpecsBatch(defs.map((d) => d.series), BACKFILL);
+    batch.catch(() => {}); // reported by the charts that take it
+    defs.forEach((def, i) => this.prefetched.set(def.id, { answer: batch.then((r) => r[i]), at }));
   }
 
   takePrefetched(def) {
@@ -94,23 +97,40 @@ class ChartHub {
   }
 
   // Fills a chart's live window from stored history, then replays the ticks received meanwhile.
-  async backfill(c) {
+  // Charts asking in the same task (a view's mount, a reconnect) share one request.
+  backfill(c) {
     c.backfilled = true;
-    c.abort?.abort();
-    const abort = (c.abort = new AbortController());
+    c.backfillGen = (c.backfillGen || 0) + 1;
+    this.backfillQueue.push(c);
+    if (this.backfillQueue.length > 1) return;
+    queueMicrotask(() => {
+      const list = this.backfillQueue.filter((x) => this.charts.has(x));
+      this.backfillQueue = [];
+      const need = [];
+      for (const x of list) {
+        const answer = this.takePrefetched(x.def);
+        if (answer) this.applyBackfill(x, answer);
+        else need.push(x);
+      }
+      if (!need.length) return;
+      const batch = fetchSpecsBatch(need.map((x) => x.def.series), BACKFILL);
+      batch.catch(() => {});
+      need.forEach((x, i) => this.applyBackfill(x, batch.then((r) => r[i])));
+    });
+  }
+
+  async applyBackfill(c, answer) {
+    const gen = c.backfillGen;
     try {
-      const { frames } = await (this.takePrefetched(c.def) ||
-        fetchSpecs(c.def.series, { hours: BACKFILL_HOURS }, abort.signal));
-      if (abort.signal.aborted) return;
+      const { frames } = await answer;
+      if (gen !== c.backfillGen || !this.charts.has(c)) return; // a newer backfill, or gone
       const b = new SeriesBuilder(c.def, { windowMs: LIVE_WINDOW_MS });
       for (const [t, lookup] of frames) b.push(t, lookup);
       for (const tick of ticks.recent) b.push(tick.t, (m) => tick.get(m));
       c.live = b;
       if (this.live) this.markDirty(c, true);
     } catch (err) {
-      if (err.name !== 'AbortError') {
-        console.warn(`perfwatch: backfill of ${c.def.id}: ${err.message}`);
-      }
+      console.warn(`perfwatch: backfill of ${c.def.id}: ${err.message}`);
     }
   }
 
@@ -135,11 +155,25 @@ class ChartHub {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.flush());
   }
 
+  // Building a uPlot is the expensive draw, so a frame builds at most a few (visible ones first)
+  // and leaves the rest to the next frames: the first charts reach the screen sooner than if
+  // the whole grid were built in one long task. Widths are read for all before any is built, so
+  // the layout is computed once, not once per chart.
   flush() {
     this.frame = 0;
-    const list = [...this.dirty];
+    const list = [...this.dirty].filter((c) => this.charts.has(c));
     this.dirty.clear();
-    for (const c of list) if (this.charts.has(c)) c.render(this.themeVersion);
+    list.sort((a, b) => (b.visible !== false) - (a.visible !== false));
+    for (const c of list) if (c.needsBuild(this.themeVersion)) c.measure();
+    let builds = 0;
+    for (const c of list) {
+      if (c.needsBuild(this.themeVersion) && ++builds > BUILDS_PER_FRAME) {
+        this.dirty.add(c);
+        continue;
+      }
+      c.render(this.themeVersion);
+    }
+    if (this.dirty.size && !this.frame) this.frame = requestAnimationFrame(() => this.flush());
   }
 
   // uPlot's cursor sync repeats a selection on every chart of the page, so each reports the same
@@ -187,8 +221,8 @@ class ChartHub {
     const label = this.range.kind;
     const [from, to] = resolveRange(this.range);
     const step = stepFor(to - from);
-    const results = await Promise.allSettled(list.map((c) =>
-      fetchSpecs(c.def.series, { from, to, step }, undefined)));
+    const batch = fetchSpecsBatch(list.map((c) => c.def.series), { from, to, step });
+    const results = await Promise.allSettled(list.map((c, i) => batch.then((r) => r[i])));
     if (gen !== this.rangeGen) return;
     const fetched = performance.now();
     const charts = list.filter((c) => this.charts.has(c));
