@@ -87,10 +87,10 @@ std::string Header(const ReportData& report) {
   const std::string host = report.host.empty() ? "this host" : report.host;
   size_t firing = 0;
   for (const ReportAlert& a : report.alerts) firing += a.state == "firing" ? 1 : 0;
-  std::string facts = std::to_string(report.alerts.size()) + " alerts (" + std::to_string(firing) +
-                      " firing) · " + std::to_string(report.analysis.bottlenecks.size()) +
-                      " bottlenecks · " + std::to_string(ApplicationsOf(s).size()) +
-                      " applications · " + std::to_string(s.components.size()) + " components";
+  std::string facts = Count(report.alerts.size(), "alert") + " (" + std::to_string(firing) +
+                      " firing) · " + Count(report.analysis.bottlenecks.size(), "bottleneck") +
+                      " · " + Count(ApplicationsOf(s).size(), "application") + " · " +
+                      Count(s.components.size(), "component");
   std::string out = "<header class=\"page-head\"><div class=\"head-main\">";
   out += "<p class=\"brand\">perfwatch report</p><h1>" + Escape(host) + "</h1>";
   out += "<p class=\"period\">" + Time(s.from_ms) + " to " + Time(s.to_ms) + " UTC <span>(" +

@@ -11,8 +11,26 @@ import { matches, isCounter } from '../lib/metrics.js';
 
 const collator = new Intl.Collator(undefined, { numeric: true });
 
+// Series keys and label matches by labels object: a history answer shares one labels object
+// across all the points of a series, so each is computed once per series rather than once per
+// point (the backfill's hot path on the way to the first paint).
+const keys = new WeakMap();
 function keyOf(metric, labels) {
-  return metric + JSON.stringify(labels);
+  let k = keys.get(labels);
+  if (k === undefined || k.metric !== metric) {
+    keys.set(labels, (k = { metric, key: metric + JSON.stringify(labels) }));
+  }
+  return k.key;
+}
+
+const matched = new WeakMap(); // labels -> Map(where -> boolean)
+function matchesCached(where, labels) {
+  if (!where) return true;
+  let m = matched.get(labels);
+  if (!m) matched.set(labels, (m = new Map()));
+  let r = m.get(where);
+  if (r === undefined) m.set(where, (r = matches(where, labels)));
+  return r;
 }
 
 export class SeriesBuilder {
@@ -55,7 +73,7 @@ export class SeriesBuilder {
       const counter = isCounter(spec.metric);
       const cpus = spec.perCpu ? new Set() : null;
       for (const s of samples) {
-        if (s.value == null || !matches(spec.where, s.labels)) continue;
+        if (s.value == null || !matchesCached(spec.where, s.labels)) continue;
         let v = s.value;
         if (counter) {
           v = this.rate(keyOf(s.metric, s.labels), t, v);

@@ -1,6 +1,6 @@
 // A chart's figure. Preact renders the frame once; the hub and the ChartController draw into it
 // (uPlot, legend, caption value) without re-rendering the component.
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { hub } from './hub.js';
 
 function selectors(def) {
@@ -15,7 +15,9 @@ export function Chart({ def }) {
   const legend = useRef(null);
   const now = useRef(null);
   const at = useRef(null);
-  useEffect(() => {
+  // A layout effect, not an effect: Preact runs effects a frame after the render, and the
+  // chart's first draw (the page's first meaningful paint) would wait for it.
+  useLayoutEffect(() => {
     const c = hub.create(def, {
       fig: fig.current,
       plot: plot.current,
