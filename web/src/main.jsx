@@ -14,7 +14,9 @@ import { route } from './lib/route.js';
 // Asked for before anything renders: the metadata decides which charts mount, and the
 // overview's live backfill is what they first draw (the first meaningful paint waits on both).
 const metadata = loadMetadata();
-render(<App />, document.getElementById('app'));
+const root = document.getElementById('app');
+root.replaceChildren(); // index.html's boot line: Preact would keep it beside the page
+render(<App />, root);
 performance.mark('perfwatch:shell');
 const start = route.get();
 if (start.view === 'overview' && start.range.kind === 'live') hub.prefetch(OVERVIEW);

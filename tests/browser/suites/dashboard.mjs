@@ -78,6 +78,9 @@ async function loadsCleanly(env) {
     try {
       const headers = response.headers();
       assert.equal(headers['content-security-policy'], CSP, 'CSP header of /');
+      await page.waitForSelector('nav a[data-view=overview]', { timeout: 5000 });
+      assert.equal(await page.locator('#app > .boot').count(), 0,
+                   "index.html's boot line is gone once the page has rendered");
       const overflow = {};
       for (const view of VIEWS) {
         await goView(page, view);
