@@ -23,6 +23,7 @@
 
 #include "api/routes.h"
 #include "ingest/app_metrics.h"
+#include "ingest/gzip.h"
 #include "ingest/otlp.h"
 #include "ingest/push.h"
 #include "store/mem_store.h"
@@ -55,17 +56,8 @@ std::string JsonBody() {
 }
 
 std::string Gzip(std::string_view text) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, text.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  Result<std::string> gz = Deflate(text, ContentCoding::kGzip, Z_DEFAULT_COMPRESSION);
+  return gz.ok() ? *gz : std::string();
 }
 
 // Protobuf, written by hand as in the tests (perfwatch only reads it).

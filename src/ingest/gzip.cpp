@@ -106,4 +106,27 @@ Status Inflate(std::string_view in, ContentCoding coding, size_t max_bytes, std:
   return Status::Ok();
 }
 
+Result<std::string> Deflate(std::string_view in, ContentCoding coding, int level) {
+  if (coding == ContentCoding::kIdentity) return std::string(in);
+  if (in.size() > UINT32_MAX) return Status::InvalidArgument("input too large to compress");
+  z_stream z{};
+  const int window_bits = coding == ContentCoding::kGzip ? 16 + MAX_WBITS : MAX_WBITS;
+  if (deflateInit2(&z, level, Z_DEFLATED, window_bits, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return Status::Internal("deflateInit2 failed");
+  }
+  gz_header header{};
+  header.os = 255;  // "unknown": the same bytes whichever system compressed them
+  if (coding == ContentCoding::kGzip) deflateSetHeader(&z, &header);
+  std::string out(deflateBound(&z, in.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) return Status::Internal("deflate did not finish");
+  return out;
+}
+
 }  // namespace perfwatch

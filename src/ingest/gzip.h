@@ -1,9 +1,9 @@
 #pragma once
 // Content-Encoding of ingest bodies (POST /api/v1/push, /v1/metrics):
 // gzip as OTLP exporters and Prometheus clients send it, and deflate (zlib
-// framing, as HTTP defines it). Inflation stops at a cap so a small
-// "zip bomb" cannot make perfwatch allocate gigabytes. Pure functions;
-// thread-safe.
+// framing, as HTTP defines it); and the other way, for the dashboard's
+// embedded files and the tests and benchmarks that send compressed bodies. Inflation stops at a cap
+// so a small "zip bomb" cannot make perfwatch allocate gigabytes. Pure functions; thread-safe.
 
 #include <cstddef>
 #include <optional>
@@ -25,5 +25,11 @@ std::optional<ContentCoding> ParseContentEncoding(std::string_view header);
 // kResourceExhausted once the output would pass `max_bytes`, with
 // kInvalidArgument for a corrupt or truncated stream or trailing bytes.
 Status Inflate(std::string_view in, ContentCoding coding, size_t max_bytes, std::string* out);
+
+// Compresses `in` as `coding` at zlib `level` (identity: `in` itself). A
+// gzip header carries no name, no time and the OS "unknown", so the same
+// input always gives the same bytes (the dashboard's embedded files rely on
+// it). Fails only when zlib does.
+Result<std::string> Deflate(std::string_view in, ContentCoding coding, int level = 9);
 
 }  // namespace perfwatch

@@ -7,8 +7,6 @@
 // zlib version): gzip headers carry no name and mtime 0, and files are
 // listed in path order, so the same dist gives the same source.
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -22,9 +20,14 @@
 #include <string_view>
 #include <vector>
 
+#include "ingest/gzip.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using perfwatch::ContentCoding;
+using perfwatch::Deflate;
+using perfwatch::Result;
 
 struct FileEntry {
   std::string path;  // URL path, "/assets/app-X.js"
@@ -107,22 +110,9 @@ std::vector<FileEntry> LoadDist(const fs::path& dist) {
 }
 
 std::string Gzip(std::string_view bytes) {
-  z_stream z{};
-  if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
-    Fail("deflateInit2 failed");
-  }
-  gz_header header{};
-  header.os = 255;  // "unknown": the same bytes whichever system built them
-  deflateSetHeader(&z, &header);
-  std::string out(deflateBound(&z, bytes.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-  z.avail_in = static_cast<uInt>(bytes.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&z, Z_FINISH) != Z_STREAM_END) Fail("deflate did not finish");
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  Result<std::string> gz = Deflate(bytes, ContentCoding::kGzip, 9);
+  if (!gz.ok()) Fail(gz.status().message());
+  return std::move(*gz);
 }
 
 uint64_t Fnv1a64(std::string_view bytes) {

@@ -1,7 +1,6 @@
 // POST /api/v1/push and POST /v1/metrics through ApiHandler (pure function
 // of the request) and, for the limits the server enforces, over a socket.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -9,6 +8,7 @@
 #include "api/routes.h"
 #include "fake_store.h"
 #include "ingest/app_metrics.h"
+#include "ingest/gzip.h"
 #include "ingest/proto_wire.h"
 #include "server_fixture.h"
 #include "test_client.h"
@@ -20,17 +20,9 @@ using apitest::FakeStore;
 using nlohmann::json;
 
 std::string Gzip(std::string_view text) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, text.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  Result<std::string> gz = Deflate(text, ContentCoding::kGzip);
+  EXPECT_TRUE(gz.ok());
+  return gz.ok() ? *gz : std::string();
 }
 
 // An OTLP request with one gauge point per name, built byte by byte.

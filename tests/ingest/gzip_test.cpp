@@ -10,19 +10,10 @@ namespace {
 
 // `text` compressed with zlib's deflate: gzip framing, or zlib framing.
 std::string Compress(std::string_view text, bool gzip = true) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, gzip ? 16 + MAX_WBITS : MAX_WBITS, 9,
-                         Z_DEFAULT_STRATEGY),
-            Z_OK);
-  std::string out(deflateBound(&z, text.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  Result<std::string> z =
+      Deflate(text, gzip ? ContentCoding::kGzip : ContentCoding::kDeflate, Z_BEST_COMPRESSION);
+  EXPECT_TRUE(z.ok());
+  return z.ok() ? *z : std::string();
 }
 
 TEST(ContentEncoding, NamesTheCodingsPerfwatchInflates) {
