@@ -150,6 +150,7 @@ int Serve(const Config& config, bool reset_corrupt_db) {
   api_options.max_ingest_body_bytes = config.ingest.max_body_bytes;
   api_options.storage_stats = [&store] { return store.Storage(); };
   api_options.alerts = &monitoring.alerts();
+  api_options.tuning = &monitoring.tuning();
   api_options.status_json = [&monitoring] { return monitoring.StatusJson(); };
   api_options.analysis_json = [&monitoring] { return monitoring.AnalysisJson(); };
   api_options.report = [&monitoring](double hours, std::string_view format) {

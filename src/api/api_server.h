@@ -23,6 +23,7 @@ namespace perfwatch {
 
 class AlertEngine;  // alert/engine.h
 class AppMetrics;   // ingest/app_metrics.h
+class Tuning;       // tune/tuning.h
 
 struct ApiOptions {
   // Loopback by default: anything else is the user's explicit choice.
@@ -57,6 +58,10 @@ struct ApiOptions {
   // Bodies of the ingest routes (push, OTLP) may be this large; every other
   // route keeps max_body_bytes.
   size_t max_ingest_body_bytes = 16 << 20;
+  // Closed-loop tuning: POST/GET /api/v1/tunables, /api/v1/tuning/history,
+  // /api/v1/tuning/rules. Null: those routes answer 503. Must outlive the
+  // server.
+  Tuning* tuning = nullptr;
 };
 
 class ApiServer {

@@ -164,6 +164,10 @@ const std::vector<ApiHandler::ActionRoute>& ApiHandler::ActionRoutes() {
       {"GET", "/api/v1/rules", &ApiHandler::Rules},
       {"POST", "/api/v1/push", &ApiHandler::Push, true},
       {"POST", "/v1/metrics", &ApiHandler::OtlpMetrics, true},
+      {"GET", "/api/v1/tunables", &ApiHandler::Tunables},
+      {"POST", "/api/v1/tunables", &ApiHandler::RegisterTunables, true},
+      {"GET", "/api/v1/tuning/history", &ApiHandler::TuningHistory},
+      {"GET", "/api/v1/tuning/rules", &ApiHandler::TuningRules},
       {"GET", "/api/v1/components", &ApiHandler::Components},
       {"GET", "/api/v1/components/*", &ApiHandler::Component},
       // Seed 001's route.

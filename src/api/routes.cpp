@@ -352,6 +352,9 @@ code{background:#f3f3f3;padding:0 .3em}</style></head><body>
  <a href="/api/v1/silences"><code>/api/v1/silences</code></a>,
  <a href="/api/v1/rules"><code>/api/v1/rules</code></a> &mdash; alerting</li>
 <li><a href="/api/v1/components"><code>/api/v1/components</code></a> &mdash; application component timings</li>
+<li><a href="/api/v1/tunables"><code>/api/v1/tunables</code></a>,
+ <a href="/api/v1/tuning/history"><code>/api/v1/tuning/history</code></a>,
+ <a href="/api/v1/tuning/rules"><code>/api/v1/tuning/rules</code></a> &mdash; auto-tuning: knobs, decisions, rules</li>
 <li><a href="/metrics"><code>/metrics</code></a> &mdash; Prometheus text format</li>
 <li><code>ws://HOST/ws</code> &mdash; one JSON message per tick</li>
 </ul>
@@ -360,6 +363,7 @@ code{background:#f3f3f3;padding:0 .3em}</style></head><body>
 <li><code>POST /api/v1/alerts/{id}/acknowledge</code>, <code>POST /api/v1/silences</code>,
  <code>DELETE /api/v1/silences/{id}</code></li>
 <li><code>POST /api/v1/push</code>, <code>POST /v1/metrics</code> (OTLP/HTTP) &mdash; application metrics</li>
+<li><code>POST /api/v1/tunables</code> &mdash; an application declares its knobs</li>
 </ul></body></html>
 )";
   HttpResponse response = Ok(std::string(kPage), "text/html; charset=utf-8");

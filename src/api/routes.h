@@ -153,6 +153,11 @@ class ApiHandler {
   // ingest_routes.cpp
   HttpResponse Push(const HttpRequest&, const RequestTarget&, std::string_view) const;
   HttpResponse OtlpMetrics(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  // tuning_routes.cpp
+  HttpResponse RegisterTunables(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse Tunables(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse TuningHistory(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse TuningRules(const HttpRequest&, const RequestTarget&, std::string_view) const;
   // component_routes.cpp
   HttpResponse Components(const HttpRequest&, const RequestTarget&, std::string_view) const;
   HttpResponse Component(const HttpRequest&, const RequestTarget&, std::string_view name) const;

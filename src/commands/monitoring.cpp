@@ -10,6 +10,7 @@
 #include "analysis/summary.h"
 #include "model/event_log.h"
 #include "query/store_source.h"
+#include "tune/builtin_rules.h"
 
 namespace perfwatch {
 namespace {
@@ -64,6 +65,34 @@ Result<std::vector<RuleSpec>> EffectiveRules(const Config& config) {
   return MergeRules(std::move(builtin), std::move(user));
 }
 
+Result<TuningSetup> EffectiveTuning(const Config& config) {
+  const TuningConfig& c = config.tuning;
+  TuningSetup setup;
+  setup.options.enabled = c.enabled;
+  setup.options.dry_run = c.dry_run;
+  setup.options.interval_ms = c.interval_ms;
+  setup.options.default_cooldown_ms = c.cooldown_ms;
+  setup.options.default_max_actions_per_hour = c.max_actions_per_hour;
+  setup.options.emergency_after = c.emergency_after;
+  setup.options.default_window_ms = c.window_ms;
+  setup.options.default_rollback = c.rollback;
+  setup.options.worse_tolerance = c.worse_tolerance;
+  std::vector<TuningRuleSpec> builtin;
+  if (c.builtin_rules) {
+    TuningThresholds t;
+    t.memory_percent = c.memory_percent;
+    t.response_time_ms = c.response_time_ms;
+    t.cache_hit_rate_percent = c.cache_hit_rate_percent;
+    t.for_ms = c.builtin_for_ms;
+    builtin = BuiltinTuningRules(t);
+  }
+  Result<std::vector<TuningRuleSpec>> rules = MergeTuningRules(std::move(builtin), c.rules);
+  if (!rules.ok()) return rules.status();
+  setup.rules = std::move(*rules);
+  setup.db_path = AlertDb::PathIn(config.storage.data_dir);
+  return setup;
+}
+
 std::vector<ReceiverOptions> EffectiveReceivers(const Config& config) {
   if (!config.notify.empty()) return config.notify;
   ReceiverOptions console;
@@ -83,6 +112,7 @@ Monitoring::Monitoring(const Config& config, SeriesRegistry& registry, const Sto
 }
 
 Monitoring::~Monitoring() {
+  tuning_.reset();  // its actuator finishes a delivery in flight first
   if (dispatcher_) dispatcher_->Stop();
 }
 
@@ -91,6 +121,8 @@ Result<std::unique_ptr<Monitoring>> Monitoring::Start(const Config& config,
                                                       const Store& store) {
   Result<std::vector<RuleSpec>> rules = EffectiveRules(config);
   if (!rules.ok()) return rules.status();
+  Result<TuningSetup> tuning = EffectiveTuning(config);
+  if (!tuning.ok()) return tuning.status();
   std::unique_ptr<Monitoring> m(new Monitoring(config, registry, store));
   Result<std::unique_ptr<AlertDb>> db = AlertDb::Open(AlertDb::PathIn(config.storage.data_dir));
   if (!db.ok()) return db.status();
@@ -103,14 +135,31 @@ Result<std::unique_ptr<Monitoring>> Monitoring::Start(const Config& config,
   if (!engine.ok()) return engine.status();
   m->engine_ = std::move(*engine);
   if (Status st = m->engine_->SetRules(std::move(*rules)); !st.ok()) return st;
+  // Tuning events go where alert events go: the console and the alert log
+  // by default, or the configured receivers.
+  Dispatcher* dispatcher = m->dispatcher_.get();
+  Result<std::unique_ptr<Tuning>> tuner =
+      Tuning::Open(std::move(*tuning), m->window_, [dispatcher](TuningEvent e) {
+        dispatcher->Event(NamedEvent{std::move(e.name), e.t_ms, std::move(e.fields)});
+      });
+  if (!tuner.ok()) return tuner.status();
+  m->tuning_ = std::move(*tuner);
   m->needs_ = m->engine_->RangeNeeds();
-  m->window_.SetRangeNeeds(m->needs_.needs);
+  std::vector<std::pair<const SeriesSelector*, int64_t>> needs = m->needs_.needs;
+  for (const auto& need : m->tuning_->RangeNeeds()) needs.push_back(need);
+  m->window_.SetRangeNeeds(needs);
   int64_t back = kLookbackMs;
-  for (const auto& [selector, range] : m->needs_.needs) back = std::max(back, range + kLookbackMs);
+  for (const auto& [selector, range] : needs) back = std::max(back, range + kLookbackMs);
   m->PrimeWindow(back);
   LogEvent(LogLevel::kInfo, "alerting_started",
            {{"rules", std::to_string(m->engine_->Rules().size())},
             {"active_alerts", std::to_string(m->engine_->Alerts().size())}});
+  TuningState state = m->tuning_->State();
+  LogEvent(LogLevel::kInfo, "auto_tuning_ready",
+           {{"enabled", state.enabled ? "true" : "false"},
+            {"dry_run", state.dry_run ? "true" : "false"},
+            {"rules", std::to_string(m->tuning_->Rules().size())},
+            {"tunables", std::to_string(m->tuning_->Tunables().size())}});
   return m;
 }
 
@@ -168,6 +217,12 @@ void Monitoring::Finish(Tick& tick) {
 void Monitoring::Observe(const Tick& tick) {
   window_.Observe(tick);
   engine_->Evaluate(tick.time());
+  bool poor = false;
+  {
+    std::lock_guard lock(mu_);
+    poor = has_status_ && status_.status >= StatusClass::kPoor;
+  }
+  tuning_->Evaluate(tick.time(), poor);
 }
 
 std::string Monitoring::StatusJson() const {

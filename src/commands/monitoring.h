@@ -1,8 +1,9 @@
 #pragma once
 // Monitoring: the judging half of `perfwatch` serving — the status class of
 // every tick, the alert rules evaluated over the recent window, the
-// notifications they send, and the analysis and report the API serves. main
-// owns one and feeds it from the collection loop.
+// notifications they send, the closed tuning loop (tune/), and the analysis
+// and report the API serves. main owns one and feeds it from the collection
+// loop.
 //
 // Thread-safety: Finish and Observe run on the collection thread (the loop
 // calls them in that order for each tick); StatusJson, AnalysisJson and
@@ -25,6 +26,7 @@
 #include "notify/dispatcher.h"
 #include "query/window_cache.h"
 #include "store/store.h"
+#include "tune/tuning.h"
 
 namespace perfwatch {
 
@@ -35,6 +37,10 @@ Result<std::vector<RuleSpec>> EffectiveRules(const Config& config);
 // The receivers to notify: the config's, or console plus a JSON log at
 // <data_dir>/alerts.log when it names none.
 std::vector<ReceiverOptions> EffectiveReceivers(const Config& config);
+
+// Tuning as the config asks: seed 000's rules (unless builtin_rules is off)
+// merged with the config's, the database in <data_dir>/perfwatch.db.
+Result<TuningSetup> EffectiveTuning(const Config& config);
 
 class Monitoring {
  public:
@@ -59,6 +65,9 @@ class Monitoring {
   // The last tick's status report as JSON; "" before the first tick.
   std::string StatusJson() const;
   AlertEngine& alerts() { return *engine_; }
+  // Tunables, tuning rules and their audit (the loop itself runs in
+  // Observe).
+  Tuning& tuning() { return *tuning_; }
   // Bottlenecks and trends now, from the store.
   Result<std::string> AnalysisJson() const;
   // The period report ("text", "json" or "html") over the last `hours`.
@@ -76,6 +85,7 @@ class Monitoring {
   std::unique_ptr<AlertDb> db_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<AlertEngine> engine_;
+  std::unique_ptr<Tuning> tuning_;
   StatusClassifier classifier_;  // collection thread only
   RuleRangeNeeds needs_;
 

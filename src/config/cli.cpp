@@ -172,6 +172,12 @@ CommandLine ParseCommandLine(int argc, const char* const* argv, GetEnv getenv,
         flags["tuning.enabled"] = {"--no-auto-tuning", {"false"}};
       },
       "switch closed-loop auto-tuning off");
+  app.add_flag_callback(
+      "--dry-run-tuning",
+      [&flags] {
+        flags["tuning.dry_run"] = {"--dry-run-tuning", {"true"}};
+      },
+      "auto-tuning only logs and audits what it would change");
   flag("--statsd-listen", "statsd.listen", "HOST:PORT",
        "StatsD UDP address (default 127.0.0.1:8125); off disables it");
   flag("--log-level", "log.level", "LEVEL", "debug, info, warn or error (default info)");

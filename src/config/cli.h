@@ -1,8 +1,9 @@
 #pragma once
 // The command line: flags of seed 000 (--interval, --config, --save-config,
 // --port, --memory-threshold, --cpu-threshold, --response-threshold,
-// --no-auto-tuning) and perfwatch's own, merged with the config file and the
-// environment in one order: flags > environment > file > defaults.
+// --no-auto-tuning) and perfwatch's own (--dry-run-tuning among them),
+// merged with the config file and the environment in one order: flags >
+// environment > file > defaults.
 
 #include <cstdint>
 #include <string>

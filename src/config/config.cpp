@@ -12,6 +12,7 @@
 #include "config/alerting_config.h"
 #include "config/fields.h"
 #include "config/scrape_config.h"
+#include "config/tuning_config.h"
 #include "model/duration.h"
 
 namespace perfwatch {
@@ -165,6 +166,7 @@ Status Validate(const Config& c) {
                                    std::to_string(c.ingest.max_body_bytes) + " bytes");
   }
   if (Status st = ValidateScrapeTargets(c); !st.ok()) return st;
+  if (Status st = ValidateTuning(c.tuning); !st.ok()) return st;
   return ValidateStatusTable(c);
 }
 
@@ -178,6 +180,7 @@ Status ApplyYaml(std::string_view text, std::string_view source, Config& config)
     }
     if (Status st = ApplyListSections(root, source, config); !st.ok()) return st;
     if (Status st = ApplyScrapeSection(root, source, config); !st.ok()) return st;
+    if (Status st = ApplyTuningSection(root, source, config); !st.ok()) return st;
     return ApplyMap(root, "", source, fields);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(std::string(source) + " (line " +
@@ -252,6 +255,7 @@ std::string ToYaml(const Config& config) {
         out << values.at(0);
       }
     }
+    if (section == "tuning") EmitTuningRules(config.tuning, out);
     out << YAML::EndMap;
   }
   for (const ConfigField* f : top_level) {

@@ -14,6 +14,7 @@
 #include "model/event_log.h"
 #include "model/status.h"
 #include "notify/notify_options.h"
+#include "tune/rule_spec.h"
 
 namespace perfwatch {
 
@@ -88,7 +89,26 @@ struct ThresholdConfig {
 };
 
 struct TuningConfig {
-  bool enabled = true;  // AUTO_TUNING_ENABLED, --no-auto-tuning
+  bool enabled = true;   // AUTO_TUNING_ENABLED, --no-auto-tuning
+  bool dry_run = false;  // --dry-run-tuning: log and audit what would be done
+  // The evaluation tick: rules are evaluated, and poor status counted for
+  // the emergency mode, this often.
+  int64_t interval_ms = 10'000;
+  // Defaults of every rule that does not set its own.
+  int64_t cooldown_ms = 5 * 60'000;
+  int max_actions_per_hour = 6;
+  int64_t window_ms = 60'000;  // effect evaluation, before and after
+  bool rollback = true;
+  double worse_tolerance = 0.05;  // relative change that counts as worse/improved
+  int emergency_after = 5;        // consecutive poor evaluations
+  // Seed 000's rules (docs/TUNING.md) and their thresholds.
+  bool builtin_rules = true;
+  double memory_percent = 85;
+  double response_time_ms = 1500;
+  double cache_hit_rate_percent = 60;
+  int64_t builtin_for_ms = 30'000;
+  // `tuning:` as a list, or `tuning.rules:`.
+  std::vector<TuningRuleSpec> rules;
 };
 
 // How alerts are evaluated and notified (rules and receivers are lists of

@@ -357,6 +357,39 @@ static void AddStatsdAndIngestFields(std::vector<ConfigField>& f, StatsdConfig& 
                             i.max_sample_age_ms, 0));
 }
 
+// tuning.*: the loop's settings and the defaults of every rule; the rules
+// themselves are tuning_config.cpp's.
+static void AddTuningFields(std::vector<ConfigField>& f, TuningConfig& t) {
+  f.push_back(BoolField("tuning.enabled", "closed-loop auto-tuning", t.enabled));
+  f.push_back(
+      BoolField("tuning.dry_run", "log and audit what would be done, change nothing", t.dry_run));
+  f.push_back(DurationField("tuning.interval", "time between evaluations of the tuning rules",
+                            t.interval_ms, 100));
+  f.push_back(DurationField("tuning.cooldown", "default quiet time after a rule's action",
+                            t.cooldown_ms, 0));
+  f.push_back(IntField<int>("tuning.max_actions_per_hour", "default cap on a rule's actions",
+                            t.max_actions_per_hour, 1, 3600));
+  f.push_back(DurationField("tuning.window", "default effect window, before and after a change",
+                            t.window_ms, 100));
+  f.push_back(
+      BoolField("tuning.rollback", "default: undo a change that made things worse", t.rollback));
+  f.push_back(DoubleField("tuning.worse_tolerance",
+                          "relative move of the metric that counts as worse or better",
+                          t.worse_tolerance, 0, 1));
+  f.push_back(IntField<int>("tuning.emergency_after", "poor evaluations in a row before emergency",
+                            t.emergency_after, 1, 1'000'000));
+  f.push_back(BoolField("tuning.builtin_rules", "seed 000's tuning rules", t.builtin_rules));
+  f.push_back(DoubleField("tuning.memory_percent", "built-in rule: memory threshold, percent",
+                          t.memory_percent, 0, 100));
+  f.push_back(DoubleField("tuning.response_time_ms", "built-in rule: response time threshold, ms",
+                          t.response_time_ms, 0, 3.6e6));
+  f.push_back(DoubleField("tuning.cache_hit_rate_percent",
+                          "built-in rule: cache hit rate floor, percent", t.cache_hit_rate_percent,
+                          0, 100));
+  f.push_back(DurationField("tuning.for", "built-in rules: how long a trigger must hold",
+                            t.builtin_for_ms, 0));
+}
+
 std::vector<ConfigField> BindFields(Config& c) {
   std::vector<ConfigField> f;
   f.push_back(StringField("server.host", "address to listen on", c.server.host, false));
@@ -431,7 +464,7 @@ std::vector<ConfigField> BindFields(Config& c) {
   f.push_back(DurationField("alerting.history_retention", "keep alert history for",
                             c.alerting.history_retention_ms, 3'600'000));
   AddStatusFields(f, c.status);
-  f.push_back(BoolField("tuning.enabled", "closed-loop auto-tuning", c.tuning.enabled));
+  AddTuningFields(f, c.tuning);
   AddStatsdAndIngestFields(f, c.statsd, c.ingest);
   f.push_back({"log.level", "debug, info, warn or error", false,
                [&c](std::string_view v) -> Status {

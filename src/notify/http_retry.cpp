@@ -37,6 +37,8 @@ PostOutcome PostWithRetry(const HttpUrl& url, const HttpHeaders& headers,
     Result<HttpReply> response =
         HttpPost(url, headers, content_type, body, std::chrono::milliseconds(policy.timeout_ms));
     bool retriable = true;
+    out.http_status = response.ok() ? response->status : 0;
+    out.body = response.ok() ? response->body : std::string();
     if (!response.ok()) {
       out.status = response.status();
     } else if (response->status >= 200 && response->status < 300) {

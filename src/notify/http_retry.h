@@ -28,6 +28,10 @@ bool IsRetriableHttpStatus(int status);
 struct PostOutcome {
   Status status;  // OK on a 2xx answer
   int attempts = 0;
+  // The last answer's HTTP status and body (0 and "" when the last attempt
+  // got no answer), for callers that tell a refusal (4xx) from a failure.
+  int http_status = 0;
+  std::string body;
 };
 
 // POSTs until a 2xx, a status not worth retrying, `max_attempts`, or

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "query/ast.h"
 #include "query/lexer.h"
@@ -614,6 +617,46 @@ class Parser {
   Token tok_;
 };
 
+// The operator of the comparison `cmp` (a node of `text`) lies just before
+// its right operand, past blanks and the parentheses that open that
+// operand. Returns [operator begin, operator end) as offsets into `text`.
+std::pair<size_t, size_t> ComparisonOperatorSpan(std::string_view text, const Expr& cmp) {
+  size_t pos = std::min(static_cast<size_t>(cmp.children[1]->column - 1), text.size());
+  while (pos > 0 && std::string_view(" \t\r\n(").find(text[pos - 1]) != std::string_view::npos) {
+    --pos;
+  }
+  const size_t end = pos;
+  while (pos > 0 && std::string_view("<>=!").find(text[pos - 1]) != std::string_view::npos) --pos;
+  return {pos, end};
+}
+
+std::string_view TrimBlanks(std::string_view s) {
+  constexpr std::string_view kBlanks = " \t\r\n";
+  const size_t begin = s.find_first_not_of(kBlanks);
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(kBlanks) - begin + 1);
+}
+
+// `cut` with the parentheses it leaves unbalanced (those of a comparison
+// that was itself parenthesized) taken off, when that parses as an instant
+// vector; "" otherwise.
+std::string ParseableOperand(std::string_view cut) {
+  for (;;) {
+    cut = TrimBlanks(cut);
+    Result<ParsedExpr> parsed = ParseExpr(cut);
+    if (parsed.ok() && parsed->root().type == ValueType::kInstant) return std::string(cut);
+    const auto opens = std::count(cut.begin(), cut.end(), '(');
+    const auto closes = std::count(cut.begin(), cut.end(), ')');
+    if (opens > closes && cut.starts_with('(')) {
+      cut.remove_prefix(1);
+    } else if (closes > opens && cut.ends_with(')')) {
+      cut.remove_suffix(1);
+    } else {
+      return "";
+    }
+  }
+}
+
 void Walk(const Expr& e, const std::function<void(const Expr&)>& fn) {
   fn(e);
   for (const auto& child : e.children) Walk(*child, fn);
@@ -687,6 +730,20 @@ int ParsedExpr::comparison_direction() const {
   if (e.op == BinaryOp::kGt || e.op == BinaryOp::kGe) dir = 1;
   if (e.op == BinaryOp::kLt || e.op == BinaryOp::kLe) dir = -1;
   return vector_left ? dir : -dir;
+}
+
+std::optional<ParsedExpr> ParsedExpr::comparison_operand() const {
+  if (comparison_direction() == 0) return std::nullopt;
+  const bool vector_left = root_->children[0]->type == ValueType::kInstant;
+  const auto [op_begin, op_end] = ComparisonOperatorSpan(text_, *root_);
+  std::string_view whole = text_;
+  std::string text =
+      ParseableOperand(vector_left ? whole.substr(0, op_begin) : whole.substr(op_end));
+  ParsedExpr out;
+  out.text_ = text.empty() ? text_ : std::move(text);
+  const Expr* operand = root_->children[vector_left ? 0 : 1].get();
+  out.root_ = std::shared_ptr<const Expr>(root_, operand);
+  return out;
 }
 
 }  // namespace perfwatch

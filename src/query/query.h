@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,6 +65,12 @@ class ParsedExpr {
   // (> and >=), -1 when lower ones do, 0 otherwise (bool, ==, vector-vector).
   // Tells the alert engine which direction of the value is "worse".
   int comparison_direction() const;
+  // The vector side of that comparison (whenever comparison_direction() is
+  // not 0, else nullopt): "x" for "x > 80" and for "80 < x". It shares this
+  // expression's tree. text() is the operand's own text cut from this one
+  // ("avg_over_time(x[1m])"), or this whole text when the cut does not
+  // parse back to a vector (never expected; it keeps text() readable).
+  std::optional<ParsedExpr> comparison_operand() const;
 
  private:
   friend Result<ParsedExpr> ParseExpr(std::string_view text);

@@ -5,7 +5,7 @@
 // its cases and must stop both by PID however it ends.
 //
 //   node tests/browser/run.mjs --perfwatch build/perfwatch \
-//       [--artifacts build/artifacts/browser] [--suite dashboard|alerts|perf|all]
+//       [--artifacts build/artifacts/browser] [--suite dashboard|alerts|tuning|perf|all]
 //       [--case SUBSTRING] [--keep] [--timeout SECONDS]
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -25,6 +25,7 @@ const { launchChromium } = await import('./lib/browser.mjs');
 const SUITES = {
   dashboard: (await import('./suites/dashboard.mjs')).default,
   alerts: (await import('./suites/alerts.mjs')).default,
+  tuning: (await import('./suites/tuning.mjs')).default,
   perf: (await import('./suites/perf.mjs')).default,
 };
 

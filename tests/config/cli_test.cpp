@@ -1,6 +1,7 @@
 #include "config/cli.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -23,7 +24,11 @@ CommandLine Parse(std::vector<const char*> args) {
 }
 
 std::string WriteTemp(const std::string& text) {
-  std::string path = ::testing::TempDir() + "/cli_test_config.yaml";
+  // ctest runs every case as a process of its own, in parallel: one file
+  // per case, or one case reads another's config.
+  std::string path = ::testing::TempDir() + "/cli_test_" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                     std::to_string(::getpid()) + ".yaml";
   std::ofstream(path) << text;
   return path;
 }
@@ -50,6 +55,35 @@ TEST(CommandLine, FlagsBeatEnvironmentWhichBeatsTheFile) {
   EXPECT_EQ(c.config.server.port, 2222);          // environment over file
   EXPECT_EQ(c.config.server.host, "::1");         // file over default
   g_env.clear();
+}
+
+TEST(CommandLine, DryRunTuningBeatsTheFileAndTheEnvironment) {
+  std::string path = WriteTemp("tuning:\n  dry_run: false\n  interval: 5s\n");
+  g_env = {{"PERFWATCH_TUNING_DRY_RUN", "false"}};
+  CommandLine c = Parse({"--config", path.c_str()});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_FALSE(c.config.tuning.dry_run);
+  EXPECT_EQ(c.config.tuning.interval_ms, 5000);
+  c = Parse({"--config", path.c_str(), "--dry-run-tuning"});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_TRUE(c.config.tuning.dry_run);
+  EXPECT_TRUE(c.config.tuning.enabled);
+  g_env = {{"PERFWATCH_TUNING_DRY_RUN", "true"}};
+  c = Parse({"--config", path.c_str()});
+  ASSERT_FALSE(c.exit_now) << c.output;
+  EXPECT_TRUE(c.config.tuning.dry_run);
+  g_env.clear();
+}
+
+TEST(CommandLine, TuningRangesAreCheckedAfterEverySource) {
+  g_env.clear();
+  std::string path = WriteTemp("tuning:\n  interval: 30s\n  window: 10s\n");
+  CommandLine c = Parse({"--config", path.c_str()});
+  EXPECT_TRUE(c.exit_now);
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_NE(c.output.find("tuning.window: 10s is shorter than tuning.interval (30s)"),
+            std::string::npos)
+      << c.output;
 }
 
 TEST(CommandLine, ListenSplitsHostAndPort) {
@@ -112,7 +146,8 @@ TEST(CommandLine, HelpListsFlagsAndEnvironment) {
   EXPECT_TRUE(c.exit_now);
   EXPECT_EQ(c.exit_code, 0);
   for (const char* s : {"--interval", "--config", "--save-config", "--port", "--watch-process",
-                        "--procfs", "--log-format", "MONITORING_INTERVAL", "PERFWATCH_"}) {
+                        "--procfs", "--log-format", "--no-auto-tuning", "--dry-run-tuning",
+                        "MONITORING_INTERVAL", "AUTO_TUNING_ENABLED", "PERFWATCH_"}) {
     EXPECT_NE(c.output.find(s), std::string::npos) << s;
   }
 }

@@ -143,6 +143,106 @@ TEST(ConfigYaml, SaveThenLoadRoundTripsEveryField) {
   EXPECT_DOUBLE_EQ(b.thresholds.cpu_percent, 65.25);
 }
 
+// Every tuning setting and every kind of action survives --save-config.
+TEST(ConfigYaml, SaveThenLoadRoundTripsTuning) {
+  Config a;
+  TuningConfig& t = a.tuning;
+  t.dry_run = true;
+  t.interval_ms = 2000;
+  t.cooldown_ms = 90'000;
+  t.max_actions_per_hour = 4;
+  t.window_ms = 45'000;
+  t.rollback = false;
+  t.worse_tolerance = 0.125;
+  t.emergency_after = 3;
+  t.builtin_rules = false;
+  t.memory_percent = 91.5;
+  t.response_time_ms = 1200;
+  t.cache_hit_rate_percent = 55;
+  t.builtin_for_ms = 15'000;
+  TuningRuleSpec r;
+  r.name = "ShrinkCache";
+  r.expr = "system_memory_used_percent{host=\"a b\"} > 85";
+  r.for_ms = 10'000;
+  auto add = [&r](TuningAction::Kind kind) -> TuningAction& {
+    r.actions.emplace_back();
+    r.actions.back().kind = kind;
+    return r.actions.back();
+  };
+  add(TuningAction::Kind::kScale).factor = 0.7;
+  r.actions.back().tunable = "shop/cache.size";
+  add(TuningAction::Kind::kSet).value = 8;
+  r.actions.back().tunable = "*/pool.size";
+  add(TuningAction::Kind::kSet).value = 0;
+  r.actions.back().value_is_bool = true;
+  r.actions.back().tunable = "shop/compression";
+  add(TuningAction::Kind::kToggle).tunable = "async.enabled";
+  add(TuningAction::Kind::kExec).argv = {"/usr/bin/env", "two words", "--x=1"};
+  r.actions.back().timeout_ms = 30'000;
+  add(TuningAction::Kind::kWebhook).url = "http://127.0.0.1:9096/t?a=1&b=2";
+  add(TuningAction::Kind::kHook).hook = "cache_warmup";
+  r.actions.back().app = "shop";
+  r.cooldown_ms = 0;
+  r.max_actions_per_hour = 2;
+  r.rollback = true;
+  r.window_ms = 120'000;
+  r.metric = "app_cache_hit_rate_percent";
+  r.worse_direction = -1;
+  t.rules.push_back(r);
+  TuningRuleSpec off;
+  off.name = "MemoryOptimization";
+  off.enabled = false;
+  t.rules.push_back(off);
+  ASSERT_TRUE(Validate(a).ok()) << Validate(a).message();
+
+  std::string yaml = ToYaml(a);
+  Config b;
+  Status st = ApplyYaml(yaml, "saved", b);
+  ASSERT_TRUE(st.ok()) << st.message() << "\n" << yaml;
+  EXPECT_EQ(ToYaml(b), yaml);
+  const TuningConfig& u = b.tuning;
+  EXPECT_TRUE(u.dry_run);
+  EXPECT_EQ(u.interval_ms, 2000);
+  EXPECT_EQ(u.cooldown_ms, 90'000);
+  EXPECT_EQ(u.max_actions_per_hour, 4);
+  EXPECT_EQ(u.window_ms, 45'000);
+  EXPECT_FALSE(u.rollback);
+  EXPECT_DOUBLE_EQ(u.worse_tolerance, 0.125);
+  EXPECT_EQ(u.emergency_after, 3);
+  EXPECT_FALSE(u.builtin_rules);
+  EXPECT_DOUBLE_EQ(u.memory_percent, 91.5);
+  EXPECT_DOUBLE_EQ(u.response_time_ms, 1200);
+  EXPECT_DOUBLE_EQ(u.cache_hit_rate_percent, 55);
+  EXPECT_EQ(u.builtin_for_ms, 15'000);
+  ASSERT_EQ(u.rules.size(), 2u);
+  const TuningRuleSpec& q = u.rules[0];
+  EXPECT_EQ(q.name, r.name);
+  EXPECT_EQ(q.expr, r.expr);
+  EXPECT_EQ(q.for_ms, r.for_ms);
+  EXPECT_EQ(q.cooldown_ms, 0);
+  EXPECT_EQ(q.max_actions_per_hour, 2);
+  EXPECT_EQ(q.rollback, true);
+  EXPECT_EQ(q.window_ms, 120'000);
+  EXPECT_EQ(q.metric, r.metric);
+  EXPECT_EQ(q.worse_direction, -1);
+  ASSERT_EQ(q.actions.size(), r.actions.size());
+  for (size_t i = 0; i < q.actions.size(); ++i) {
+    const TuningAction &x = q.actions[i], &y = r.actions[i];
+    EXPECT_EQ(x.kind, y.kind) << i;
+    EXPECT_EQ(x.tunable, y.tunable) << i;
+    EXPECT_EQ(x.app, y.app) << i;
+    EXPECT_DOUBLE_EQ(x.factor, y.factor) << i;
+    EXPECT_DOUBLE_EQ(x.value, y.value) << i;
+    EXPECT_EQ(x.value_is_bool, y.value_is_bool) << i;
+    EXPECT_EQ(x.argv, y.argv) << i;
+    EXPECT_EQ(x.url, y.url) << i;
+    EXPECT_EQ(x.hook, y.hook) << i;
+    EXPECT_EQ(x.timeout_ms, y.timeout_ms) << i;
+  }
+  EXPECT_FALSE(u.rules[1].enabled);
+  EXPECT_EQ(u.rules[1].name, "MemoryOptimization");
+}
+
 std::map<std::string, std::string>* g_env = nullptr;
 const char* FakeEnv(const char* name) {
   auto it = g_env->find(name);

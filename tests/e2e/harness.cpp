@@ -196,7 +196,11 @@ PerfwatchProcess::PerfwatchProcess(std::vector<std::string> args) {
   if (std::find(args.begin(), args.end(), "--statsd-listen") == args.end()) {
     args.insert(args.begin(), {"--statsd-listen", "127.0.0.1:0"});
   }
-  args.insert(args.begin(), {PERFWATCH_BINARY, "--port", "0", "--log-format", "json"});
+  // A test that restarts perfwatch on the same address names its own port.
+  if (std::find(args.begin(), args.end(), "--port") == args.end()) {
+    args.insert(args.begin(), {"--port", "0"});
+  }
+  args.insert(args.begin(), {PERFWATCH_BINARY, "--log-format", "json"});
   pid_ = fork();
   if (pid_ == 0) {
     dup2(pipefd[1], STDERR_FILENO);

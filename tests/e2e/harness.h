@@ -33,8 +33,9 @@ std::vector<std::string> WebSocketRead(uint16_t port, const std::string& send, i
 
 class PerfwatchProcess {
  public:
-  // Starts build/perfwatch with --port 0 --log-format json and `args`, and
-  // waits for its monitoring_started event to learn the port.
+  // Starts build/perfwatch with --log-format json, --port 0 (unless `args`
+  // names a port) and `args`, and waits for its monitoring_started event to
+  // learn the port.
   explicit PerfwatchProcess(std::vector<std::string> args);
   ~PerfwatchProcess();  // SIGKILLs the child if still running
 

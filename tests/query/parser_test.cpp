@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <sstream>
 
 #include "query/ast.h"
@@ -229,6 +230,46 @@ TEST(ParsedExpr, ReportsRangesSelectorsAndDirection) {
   EXPECT_EQ(ParseExpr("x == 80")->comparison_direction(), 0);
   EXPECT_EQ(ParseExpr("x > y")->comparison_direction(), 0);
   EXPECT_EQ(ParseExpr("x")->comparison_direction(), 0);
+}
+
+TEST(ParsedExpr, ComparisonOperandIsTheVectorSideWithItsText) {
+  struct Case {
+    const char* text;
+    const char* operand;  // its text(); the tree must match the parse of it
+  };
+  const Case cases[] = {
+      {"x > 80", "x"},
+      {"x>=80", "x"},
+      {"10 > x", "x"},
+      {"80 < avg_over_time(x{app=\"shop\"}[1m])", "avg_over_time(x{app=\"shop\"}[1m])"},
+      {"(x + y) > (80)", "(x + y)"},
+      {"(rate(x[5m]) <= -2)", "rate(x[5m])"},
+      {"  sum by (app) (x)  <  0.5 ", "sum by (app) (x)"},
+      {"2 * 3 >= (a / b)", "(a / b)"},
+  };
+  for (const Case& c : cases) {
+    Result<ParsedExpr> e = ParseExpr(c.text);
+    ASSERT_TRUE(e.ok()) << c.text;
+    std::optional<ParsedExpr> operand = e->comparison_operand();
+    ASSERT_TRUE(operand.has_value()) << c.text;
+    EXPECT_EQ(operand->text(), c.operand) << c.text;
+    EXPECT_EQ(Dump(operand->root()), Dump(ParseExpr(c.operand)->root())) << c.text;
+    // The operand shares the comparison's tree: its selectors are the same objects.
+    EXPECT_EQ(operand->selectors().front(), e->selectors().front()) << c.text;
+  }
+  for (const char* text :
+       {"x > bool 80", "x == 80", "x != 1", "x > y", "x", "x + 1", "x > 1 and y"}) {
+    EXPECT_FALSE(ParseExpr(text)->comparison_operand().has_value()) << text;
+  }
+}
+
+TEST(ParsedExpr, ComparisonOperandOutlivesItsParent) {
+  std::optional<ParsedExpr> operand = ParseExpr("cpu_usage{cpu=\"0\"} > 80")->comparison_operand();
+  ASSERT_TRUE(operand.has_value());
+  ASSERT_EQ(operand->selectors().size(), 1u);
+  EXPECT_EQ(operand->selectors()[0]->metric(), "cpu_usage");
+  EXPECT_EQ(operand->selector_ranges()[0].second, 0);
+  EXPECT_EQ(operand->comparison_direction(), 0);
 }
 
 }  // namespace

@@ -9,13 +9,15 @@ import { System } from './views/system.jsx';
 import { Apps } from './views/apps.jsx';
 import { Alerts } from './views/alerts.jsx';
 import { Analysis } from './views/analysis.jsx';
+import { Tuning } from './views/tuning.jsx';
 
 const VIEWS = {
-  overview: Overview, system: System, apps: Apps, alerts: Alerts, analysis: Analysis,
+  overview: Overview, system: System, apps: Apps, alerts: Alerts, tuning: Tuning,
+  analysis: Analysis,
 };
 const TITLES = {
   overview: 'Overview', system: 'System', apps: 'Applications', alerts: 'Alerts',
-  analysis: 'Analysis',
+  tuning: 'Auto-tuning', analysis: 'Analysis',
 };
 
 export function App() {

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { watchPage } from './browser.mjs';
 
-export const VIEWS = ['overview', 'system', 'apps', 'alerts', 'analysis'];
+export const VIEWS = ['overview', 'system', 'apps', 'alerts', 'tuning', 'analysis'];
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 

@@ -10,7 +10,8 @@ import { localTime } from '../lib/format.js';
 import { RangePicker } from './range-picker.jsx';
 
 const VIEW_LABELS = {
-  overview: 'Overview', system: 'System', apps: 'Apps', alerts: 'Alerts', analysis: 'Analysis',
+  overview: 'Overview', system: 'System', apps: 'Apps', alerts: 'Alerts', tuning: 'Tuning',
+  analysis: 'Analysis',
 };
 
 function Logo() {

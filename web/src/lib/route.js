@@ -2,7 +2,7 @@
 // shared link shows the same thing: #/system?range=6h or #/overview?from=MS&to=MS.
 import { createStore } from './store.js';
 
-export const VIEWS = ['overview', 'system', 'apps', 'alerts', 'analysis'];
+export const VIEWS = ['overview', 'system', 'apps', 'alerts', 'tuning', 'analysis'];
 export const PRESETS = {
   '1h': 3600e3, '6h': 6 * 3600e3, '24h': 24 * 3600e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3,
 };
