@@ -15,10 +15,13 @@ import { PHONE, horizontalOverflow, openDashboard, screenshot } from '../lib/pag
 const APP = 'webshop';
 const HOSTILE_DESCRIPTION = '<img src=x onerror=window.__pwned=1>';
 const REFUSAL = 'nope <b>';
+// The emergency mode is put out of reach: a loaded 2-core test machine is
+// often "Poor", and emergency decisions would change the knobs under test.
 const CONFIG = `tuning:
   interval: 1s
   cooldown: 2s
   window: 3s
+  emergency_after: 100000
   builtin_rules: false
   rules:
     - name: BrowserTuneAlways
