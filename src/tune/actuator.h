@@ -39,7 +39,7 @@
 namespace perfwatch {
 
 struct ActuatorWork {
-  int64_t record_id = 0;  // the audit row this carries out
+  int64_t record_id = 0;                               // the audit row this carries out
   TuningAction::Kind kind = TuningAction::Kind::kSet;  // kScale/kSet/kToggle: a tunable change
   std::string rule;
   std::string reason;

@@ -24,7 +24,6 @@ std::string MetricDisplay(const std::string& text, const Labels& labels) {
   return text + " " + labels.ToString();
 }
 
-
 // The metric series a decision is judged by: the trigger series' own label
 // set, else the one of the decision's app, else the only one.
 const MetricSeries* MatchMetric(const std::map<std::string, MetricSeries>& series,

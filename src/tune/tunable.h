@@ -73,7 +73,7 @@ std::string FormatTunableValue(const TunableSpec& spec, double value);
 
 // One change of a tunable, as GET /api/v1/tunables lists in `history`.
 struct TunableChange {
-  int64_t id = 0;       // the audit row (tuning_audit.id), 0 for a registration
+  int64_t id = 0;  // the audit row (tuning_audit.id), 0 for a registration
   TimestampMs t_ms = 0;
   double previous = 0;
   double value = 0;
@@ -88,9 +88,9 @@ struct TunableChange {
 };
 
 struct Tunable {
-  TunableSpec spec;  // spec.value: the value now (after confirmed changes)
-  TimestampMs registered_ms = 0;  // first registration
-  TimestampMs seen_ms = 0;        // latest registration (the app's heartbeat)
+  TunableSpec spec;                    // spec.value: the value now (after confirmed changes)
+  TimestampMs registered_ms = 0;       // first registration
+  TimestampMs seen_ms = 0;             // latest registration (the app's heartbeat)
   std::vector<TunableChange> history;  // newest last, at most kMaxTunableHistory
 };
 
