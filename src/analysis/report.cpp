@@ -143,6 +143,88 @@ std::string ComponentSection(const PeriodSummary& summary) {
   return out + Table(rows, {false, false, true, true, true, true, true});
 }
 
+// A tunable's value: "on"/"off" for a switch, else the shortest number.
+std::string TuningValue(const ReportTuning& t, const std::optional<double>& v) {
+  if (!v) return "-";
+  if (t.boolean && (*v == 0 || *v == 1)) return *v != 0 ? "on" : "off";
+  return analysis_format::Shortest(*v);
+}
+
+// Strings from applications may hold line breaks; a table row must not.
+std::string OneLine(std::string s) {
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return s;
+}
+
+// "1000 -> 700", "off -> on"; "-" for hooks, exec and webhooks.
+std::string TuningChange(const ReportTuning& t) {
+  if (!t.before && !t.after) return "-";
+  return TuningValue(t, t.before) + " -> " + TuningValue(t, t.after);
+}
+
+std::string TuningTarget(const ReportTuning& t) {
+  if (t.app.empty()) return t.tunable.empty() ? "-" : t.tunable;
+  return t.tunable.empty() ? t.app : t.app + "/" + t.tunable;
+}
+
+// "91.2 -> 80.1" over `metric`; "-" before an evaluation.
+std::string TuningEffect(const ReportTuning& t) {
+  if (!t.metric_before && !t.metric_after) return "-";
+  auto number = [](const std::optional<double>& v) {
+    return v ? Fixed(*v, std::fabs(*v) >= 100 ? 0 : 2) : std::string("?");
+  };
+  return t.metric + " " + number(t.metric_before) + " -> " + number(t.metric_after);
+}
+
+// The action with its markers: "scale 0.7 shop/cache.size [emergency]";
+// a rollback says which decision it undid.
+std::string TuningAction(const ReportTuning& t) {
+  std::string out = t.description.empty() ? t.action : t.description;
+  const std::string undid = "rollback of #" + std::to_string(t.rollback_of);
+  if (t.rollback_of != 0 && out.find(undid) == std::string::npos) out += " [" + undid + "]";
+  if (t.emergency) out += " [emergency]";
+  return out;
+}
+
+// The reason, and after it the error when there is one.
+std::string TuningWhy(const ReportTuning& t) {
+  if (t.error.empty()) return t.reason;
+  return t.reason.empty() ? "error: " + t.error : t.reason + "; error: " + t.error;
+}
+
+std::string TuningCount(const ReportData& report) {
+  std::string n = std::to_string(report.tuning.size() + report.tuning_more);
+  return report.tuning_more_exact ? n : n + "+";
+}
+
+std::string TuningSection(const ReportData& report) {
+  std::string out = "AUTO-TUNING (" + TuningCount(report) + ")\n";
+  const bool off = report.tuning_mode == ReportTuningMode::kOff;
+  if (report.tuning.empty()) return out + (off ? "  none: auto-tuning is off\n" : "  none\n");
+  if (off) out += "  auto-tuning is off now\n";
+  if (report.tuning_mode == ReportTuningMode::kDryRun) {
+    out += "  dry run: decisions are logged, nothing is changed\n";
+  }
+  std::vector<std::vector<std::string>> rows = {{"time (UTC)", "#", "rule", "action", "target",
+                                                 "before -> after", "outcome", "verdict",
+                                                 "metric before -> after", "reason"}};
+  for (const ReportTuning& t : report.tuning) {
+    rows.push_back({UtcTime(t.t_ms), "#" + std::to_string(t.id), OneLine(t.rule),
+                    OneLine(TuningAction(t)), OneLine(TuningTarget(t)), TuningChange(t),
+                    OneLine(t.outcome), OneLine(t.verdict), OneLine(TuningEffect(t)),
+                    OneLine(TuningWhy(t))});
+  }
+  out += Table(rows, {false, true});
+  if (report.tuning_more > 0) {
+    out += "  ... and " + std::to_string(report.tuning_more) +
+           (report.tuning_more_exact ? "" : "+") +
+           " older decisions not shown (GET /api/v1/tuning/history)\n";
+  }
+  return out;
+}
+
 nlohmann::json SummaryRowsJson(const PeriodSummary& summary) {
   using analysis_format::LabelsJson;
   using analysis_format::NumberJson;
@@ -216,6 +298,51 @@ nlohmann::json ComponentsJson(const PeriodSummary& summary) {
   return rows;
 }
 
+nlohmann::json OptionalJson(const std::optional<double>& v) {
+  return v ? analysis_format::NumberJson(*v) : nlohmann::json();
+}
+
+nlohmann::json TuningJson(const std::vector<ReportTuning>& tuning) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const ReportTuning& t : tuning) {
+    rows.push_back(
+        {{"id", t.id},
+         {"time", t.t_ms},
+         {"rule", t.rule},
+         {"action", t.action},
+         {"description", t.description},
+         {"app", t.app},
+         {"tunable", t.tunable},
+         {"before", OptionalJson(t.before)},
+         {"after", OptionalJson(t.after)},
+         {"boolean", t.boolean},
+         {"outcome", t.outcome},
+         {"verdict", t.verdict},
+         {"metric", t.metric},
+         {"metric_before", OptionalJson(t.metric_before)},
+         {"metric_after", OptionalJson(t.metric_after)},
+         {"emergency", t.emergency},
+         {"rollback_of", t.rollback_of != 0 ? nlohmann::json(t.rollback_of) : nlohmann::json()},
+         {"reason", t.reason},
+         {"error", t.error}});
+  }
+  return rows;
+}
+
+nlohmann::json TuningModeJson(ReportTuningMode mode) {
+  switch (mode) {
+    case ReportTuningMode::kOn:
+      return "on";
+    case ReportTuningMode::kDryRun:
+      return "dry_run";
+    case ReportTuningMode::kOff:
+      return "off";
+    case ReportTuningMode::kUnknown:
+      break;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string RenderReportText(const ReportData& report) {
@@ -232,7 +359,8 @@ std::string RenderReportText(const ReportData& report) {
   out += TrendSection(analysis) + "\n";
   out += AlertSection(report.alerts) + "\n";
   out += ApplicationSection(summary) + "\n";
-  out += ComponentSection(summary);
+  out += ComponentSection(summary) + "\n";
+  out += TuningSection(report);
   if (!analysis.notes.empty()) {
     out += "\nNOTES\n";
     for (const std::string& note : analysis.notes) out += "  " + note + "\n";
@@ -250,7 +378,11 @@ std::string RenderReportJson(const ReportData& report) {
       {"summary", {{"resolution_ms", summary.resolution_ms}, {"rows", SummaryRowsJson(summary)}}},
       {"alerts", AlertsJson(report.alerts)},
       {"applications", ApplicationsJson(summary)},
-      {"components", ComponentsJson(summary)}};
+      {"components", ComponentsJson(summary)},
+      {"tuning", TuningJson(report.tuning)},
+      {"tuning_more", report.tuning_more},
+      {"tuning_more_exact", report.tuning_more_exact},
+      {"tuning_mode", TuningModeJson(report.tuning_mode)}};
   // Names come from applications and may hold invalid UTF-8: replace it
   // rather than fail the whole report.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

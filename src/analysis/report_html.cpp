@@ -82,6 +82,13 @@ std::string StatusBlock(const StatusReport& status) {
   return out + "</div>";
 }
 
+// "3 tuning decisions"; "10000+ tuning decisions" when the count is a floor.
+std::string TuningCount(const ReportData& report) {
+  const size_t n = report.tuning.size() + report.tuning_more;
+  if (report.tuning_more_exact) return Count(n, "tuning decision");
+  return std::to_string(n) + "+ tuning decisions";
+}
+
 std::string Header(const ReportData& report) {
   const PeriodSummary& s = report.summary;
   const std::string host = report.host.empty() ? "this host" : report.host;
@@ -90,7 +97,7 @@ std::string Header(const ReportData& report) {
   std::string facts = Count(report.alerts.size(), "alert") + " (" + std::to_string(firing) +
                       " firing) · " + Count(report.analysis.bottlenecks.size(), "bottleneck") +
                       " · " + Count(ApplicationsOf(s).size(), "application") + " · " +
-                      Count(s.components.size(), "component");
+                      Count(s.components.size(), "component") + " · " + TuningCount(report);
   std::string out = "<header class=\"page-head\"><div class=\"head-main\">";
   out += "<p class=\"brand\">perfwatch report</p><h1>" + Escape(host) + "</h1>";
   out += "<p class=\"period\">" + Time(s.from_ms) + " to " + Time(s.to_ms) + " UTC <span>(" +
@@ -105,7 +112,7 @@ std::string Toc() {
       {"summary", "Summary"},         {"alerts", "Alerts"},
       {"bottlenecks", "Bottlenecks"}, {"recommendations", "Recommendations"},
       {"trends", "Trends"},           {"applications", "Applications"},
-      {"components", "Components"}};
+      {"components", "Components"},   {"tuning", "Auto-tuning"}};
   std::string out = "<nav class=\"toc\" aria-label=\"Sections\">";
   for (const auto& [id, name] : kLinks) {
     out += "<a href=\"#" + std::string(id) + "\">" + std::string(name) + "</a>";
@@ -318,6 +325,100 @@ std::string ComponentsSection(const PeriodSummary& s) {
                  t + "</tbody></table></div>");
 }
 
+// A tunable's value: "on"/"off" for a switch, else the number.
+std::string TuningValue(const ReportTuning& t, const std::optional<double>& v) {
+  if (!v) return "—";
+  if (t.boolean && (*v == 0 || *v == 1)) return *v != 0 ? "on" : "off";
+  return Escape(analysis_format::Shortest(*v));
+}
+
+// The chip colour of an outcome or verdict, from the style sheet's
+// palette: good news green, doubt amber, trouble red, the rest neutral.
+std::string_view Tone(std::string_view word) {
+  if (word == "applied" || word == "improved") return "resolved";
+  if (word == "worse" || word == "rolled_back" || word == "skipped" || word == "interrupted") {
+    return "warning";
+  }
+  if (word == "failed" || word == "rejected") return "critical";
+  return "info";
+}
+
+// "1000 → 700", "off → on"; "—" for hooks, exec and webhooks.
+std::string TuningChange(const ReportTuning& t) {
+  if (!t.before && !t.after) return "—";
+  return TuningValue(t, t.before) + " → " + TuningValue(t, t.after);
+}
+
+std::string TuningTarget(const ReportTuning& t) {
+  if (t.app.empty() && t.tunable.empty()) return "—";
+  if (t.app.empty() || t.tunable.empty()) return Escape(t.app + t.tunable);
+  return Escape(t.app) + "/<strong>" + Escape(t.tunable) + "</strong>";
+}
+
+std::string TuningAction(const ReportTuning& t) {
+  std::string out = "<code>" + Escape(t.description.empty() ? t.action : t.description) + "</code>";
+  const std::string undid = "rollback of #" + std::to_string(t.rollback_of);
+  if (t.rollback_of != 0) out += " " + Chip("rollback", undid);
+  if (t.emergency) out += " " + Chip("critical", "emergency");
+  return out;
+}
+
+// The verdict, and the metric it compared: "improved" over
+// "mem 91.2 → 80.1".
+std::string TuningVerdict(const ReportTuning& t) {
+  std::string out = Chip(Tone(t.verdict), t.verdict);
+  if (!t.metric_before && !t.metric_after) return out;
+  auto number = [](const std::optional<double>& v) { return v ? Compact(*v) : std::string("?"); };
+  return out + "<div class=\"labels\"><code>" + Escape(t.metric) + "</code> " +
+         number(t.metric_before) + " → " + number(t.metric_after) + "</div>";
+}
+
+std::string TuningWhy(const ReportTuning& t) {
+  std::string out = Escape(t.reason);
+  if (!t.error.empty()) {
+    out += std::string(t.reason.empty() ? "" : "<br>") +
+           "<span class=\"labels\">error: " + Escape(t.error) + "</span>";
+  }
+  return out;
+}
+
+std::string TuningLead(const ReportData& r) {
+  std::string lead = "Decisions of the closed tuning loop in the period, newest first";
+  if (r.tuning_more > 0) {
+    lead += " (the " + std::to_string(r.tuning.size()) + " newest; " +
+            std::to_string(r.tuning_more) + (r.tuning_more_exact ? "" : "+") +
+            " older ones in GET /api/v1/tuning/history)";
+  }
+  lead += ".";
+  if (r.tuning_mode == ReportTuningMode::kOff) lead += " Auto-tuning is off now.";
+  if (r.tuning_mode == ReportTuningMode::kDryRun) {
+    lead += " Dry run: decisions are logged, nothing is changed.";
+  }
+  return lead;
+}
+
+std::string TuningSection(const ReportData& r) {
+  if (r.tuning.empty()) {
+    return Section("tuning", "Auto-tuning", "",
+                   None(r.tuning_mode == ReportTuningMode::kOff
+                            ? "auto-tuning is off (--no-auto-tuning or AUTO_TUNING_ENABLED=false)"
+                            : "no tuning decision in the period"));
+  }
+  std::string t =
+      "<div class=\"table-wrap\"><table class=\"tuning\"><thead><tr><th>time (UTC)</th>"
+      "<th class=\"num\">#</th><th>rule</th><th>action</th><th>target</th>"
+      "<th class=\"num\">before → after</th><th>outcome</th><th>verdict</th><th>reason</th>"
+      "</tr></thead><tbody>";
+  for (const ReportTuning& d : r.tuning) {
+    t += "<tr><td>" + Time(d.t_ms) + "</td><td class=\"num\">#" + std::to_string(d.id) +
+         "</td><td class=\"name\">" + Escape(d.rule) + "</td><td>" + TuningAction(d) + "</td><td>" +
+         TuningTarget(d) + "</td><td class=\"num\">" + TuningChange(d) + "</td><td>" +
+         Chip(Tone(d.outcome), d.outcome) + "</td><td>" + TuningVerdict(d) + "</td><td>" +
+         TuningWhy(d) + "</td></tr>";
+  }
+  return Section("tuning", "Auto-tuning", TuningLead(r), t + "</tbody></table></div>");
+}
+
 std::string NotesSection(const AnalysisReport& a) {
   if (a.notes.empty()) return "";
   std::string items;
@@ -340,7 +441,8 @@ std::string RenderReportHtml(const ReportData& report) {
   out += Header(report) + Toc() + "<main>\n";
   out += SummarySection(s) + AlertsSection(report.alerts) + BottlenecksSection(report.analysis) +
          RecommendationsSection(report.analysis) + TrendsSection(report.analysis) +
-         ApplicationsSection(s) + ComponentsSection(s) + NotesSection(report.analysis);
+         ApplicationsSection(s) + ComponentsSection(s) + TuningSection(report) +
+         NotesSection(report.analysis);
   out += "</main>\n<footer>Written by perfwatch " PERFWATCH_VERSION " at " +
          Time(report.analysis.generated_at) +
          " UTC. One self-contained file: it needs no network and no script to open.</footer>\n"

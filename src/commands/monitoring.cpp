@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "alert/builtin_rules.h"
 #include "alert/rule_file.h"
@@ -255,8 +257,18 @@ Result<std::string> Monitoring::Report(double hours, std::string_view format) co
   if (!summary.ok()) return summary.status();
   Result<std::vector<AlertHistoryEntry>> history = engine_->History(from, 100'000);
   if (!history.ok()) return history.status();
-  ReportData report{ReportHostName(), std::move(*analysis), std::move(*summary),
-                    ReportAlertsFrom(*history, engine_->Alerts(), from)};
+  Result<std::vector<TuningRecord>> tuning = tuning_->History(ReportTuningFilter(from));
+  if (!tuning.ok()) return tuning.status();
+  ReportData report;
+  report.host = ReportHostName();
+  report.analysis = std::move(*analysis);
+  report.summary = std::move(*summary);
+  report.alerts = ReportAlertsFrom(*history, engine_->Alerts(), from);
+  const TuningState state = tuning_->State();
+  const ReportTuningMode mode = !state.enabled  ? ReportTuningMode::kOff
+                                : state.dry_run ? ReportTuningMode::kDryRun
+                                                : ReportTuningMode::kOn;
+  FillReportTuning(*tuning, tuning_->Tunables(), mode, report);
   return RenderReport(report, format);
 }
 
@@ -319,6 +331,74 @@ std::vector<ReportAlert> ReportAlertsFrom(const std::vector<AlertHistoryEntry>& 
     }
   }
   return rows;
+}
+
+TuningAuditFilter ReportTuningFilter(TimestampMs from_ms) {
+  TuningAuditFilter filter;
+  filter.since_ms = from_ms;
+  filter.limit = kReportTuningScan;
+  return filter;
+}
+
+namespace {
+
+// (app, knob) of every on/off switch the tunables or the decisions reveal.
+std::set<std::pair<std::string, std::string>> SwitchKnobs(const std::vector<TuningRecord>& records,
+                                                          const std::vector<Tunable>& tunables) {
+  std::set<std::pair<std::string, std::string>> switches;
+  for (const Tunable& t : tunables) {
+    if (t.spec.kind == TunableSpec::Kind::kBool) switches.emplace(t.spec.app, t.spec.name);
+  }
+  for (const TuningRecord& r : records) {
+    if (r.action == "toggle" || r.description.starts_with("set true ") ||
+        r.description.starts_with("set false ")) {
+      switches.emplace(r.app, r.tunable);
+    }
+  }
+  return switches;
+}
+
+ReportTuning ReportTuningOf(const TuningRecord& r, bool boolean) {
+  return ReportTuning{.id = r.id,
+                      .t_ms = r.t_ms,
+                      .rule = r.rule,
+                      .action = r.action,
+                      .description = r.description,
+                      .app = r.app,
+                      .tunable = r.tunable,
+                      .before = r.before,
+                      .after = r.after,
+                      .boolean = boolean,
+                      .outcome = r.outcome,
+                      .verdict = r.verdict,
+                      .metric = r.metric,
+                      .metric_before = r.metric_before,
+                      .metric_after = r.metric_after,
+                      .emergency = r.emergency,
+                      .rollback_of = r.rollback_of,
+                      .reason = r.reason,
+                      .error = r.error};
+}
+
+}  // namespace
+
+void FillReportTuning(const std::vector<TuningRecord>& records,
+                      const std::vector<Tunable>& tunables, ReportTuningMode mode,
+                      ReportData& report) {
+  const auto switches = SwitchKnobs(records, tunables);
+  const size_t shown = std::min(records.size(), kReportTuningRows);
+  report.tuning.clear();
+  report.tuning.reserve(shown);
+  for (size_t i = 0; i < shown; ++i) {
+    const TuningRecord& r = records[i];
+    // Hooks, exec and webhooks carry no value.
+    const bool knob = r.action != "hook" && r.action != "exec" && r.action != "webhook";
+    report.tuning.push_back(ReportTuningOf(r, knob && switches.contains({r.app, r.tunable})));
+  }
+  report.tuning_more = records.size() - shown;
+  // A full scan may have cut the period's oldest decisions off.
+  report.tuning_more_exact = records.size() < kReportTuningScan;
+  report.tuning_mode = mode;
 }
 
 }  // namespace perfwatch

@@ -103,4 +103,21 @@ std::string ReportHostName();
 std::vector<ReportAlert> ReportAlertsFrom(const std::vector<AlertHistoryEntry>& history,
                                           const std::vector<Alert>& current, TimestampMs from_ms);
 
+// Reports read at most this many tuning decisions of a period, to count
+// those beyond kReportTuningRows.
+inline constexpr size_t kReportTuningScan = 10'000;
+
+// The audit query for the tuning decisions of a period that starts at
+// `from_ms`.
+TuningAuditFilter ReportTuningFilter(TimestampMs from_ms);
+
+// Fills the tuning part of `report` from the period's audit rows (newest
+// first, as TuningDb::Audit gives them, read with ReportTuningFilter): the
+// newest kReportTuningRows, the count of the rest, and `mode`. `tunables`
+// tell which knobs are on/off switches; a toggle, or a set to true/false,
+// also tells.
+void FillReportTuning(const std::vector<TuningRecord>& records,
+                      const std::vector<Tunable>& tunables, ReportTuningMode mode,
+                      ReportData& report);
+
 }  // namespace perfwatch

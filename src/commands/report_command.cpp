@@ -13,6 +13,7 @@
 #include "net/http_client.h"
 #include "query/store_source.h"
 #include "store/durable_store.h"
+#include "tune/tuning_db.h"
 
 namespace perfwatch {
 namespace {
@@ -49,6 +50,22 @@ Result<std::string> Fetch(const std::string& base, const ReportCommand& command)
   return std::move(reply->body);
 }
 
+// The tuning decisions of the period from the audit in perfwatch.db.
+// Whether the loop runs is the serving perfwatch's to say (its flags may
+// differ from this command's), so the mode stays unknown.
+Status AddTuning(const Config& config, TimestampMs from, ReportData& report) {
+  TuningDbOptions options;
+  options.path = AlertDb::PathIn(config.storage.data_dir);
+  Result<std::unique_ptr<TuningDb>> db = TuningDb::Open(options);
+  if (!db.ok()) return db.status();
+  Result<std::vector<TuningRecord>> records = (*db)->Audit(ReportTuningFilter(from));
+  if (!records.ok()) return records.status();
+  Result<std::vector<Tunable>> tunables = (*db)->LoadTunables();
+  if (!tunables.ok()) return tunables.status();
+  FillReportTuning(*records, *tunables, ReportTuningMode::kUnknown, report);
+  return Status::Ok();
+}
+
 Result<std::string> FromDataDir(const Config& config, const ReportCommand& command) {
   SeriesRegistry registry(config.storage.max_series);
   DurableStoreOptions options;
@@ -70,8 +87,12 @@ Result<std::string> FromDataDir(const Config& config, const ReportCommand& comma
   if (!history.ok()) return history.status();
   Result<std::vector<Alert>> current = (*db)->LoadAlerts();
   if (!current.ok()) return current.status();
-  ReportData report{ReportHostName(), std::move(*analysis), std::move(*summary),
-                    ReportAlertsFrom(*history, *current, from)};
+  ReportData report;
+  report.host = ReportHostName();
+  report.analysis = std::move(*analysis);
+  report.summary = std::move(*summary);
+  report.alerts = ReportAlertsFrom(*history, *current, from);
+  if (Status st = AddTuning(config, from, report); !st.ok()) return st;
   return RenderReport(report, command.format);
 }
 

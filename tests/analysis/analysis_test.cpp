@@ -215,5 +215,190 @@ TEST_F(ReportTest, JsonHasEverySection) {
   EXPECT_EQ(j["alerts"][1]["ended"], kStart + 1'860'000);
 }
 
+// A scale that helped, a toggle made worse and rolled back in the
+// emergency mode, and a rejected change with its error.
+std::vector<ReportTuning> TuningDecisions() {
+  ReportTuning scale{.id = 7,
+                     .t_ms = kStart + 600'000,
+                     .rule = "ShrinkCacheOnMemoryPressure",
+                     .action = "scale",
+                     .description = "scale 0.7 shop/cache.size",
+                     .app = "shop",
+                     .tunable = "cache.size",
+                     .before = 1000,
+                     .after = 700,
+                     .outcome = "applied",
+                     .verdict = "improved",
+                     .metric = "system_memory_used_percent{}",
+                     .metric_before = 91.25,
+                     .metric_after = 80.5,
+                     .reason = "system_memory_used_percent = 91.2 > 85 for 10s"};
+  ReportTuning toggle{.id = 8,
+                      .t_ms = kStart + 900'000,
+                      .rule = "EnableAsyncOnSlowResponses",
+                      .action = "toggle",
+                      .description = "toggle shop/async.enabled",
+                      .app = "shop",
+                      .tunable = "async.enabled",
+                      .before = 0,
+                      .after = 1,
+                      .boolean = true,
+                      .outcome = "applied",
+                      .verdict = "rolled_back",
+                      .metric = "app_response_time_avg_ms{app=\"shop\"}",
+                      .metric_before = 120,
+                      .metric_after = 480,
+                      .emergency = true};
+  ReportTuning rollback{.id = 9,
+                        .t_ms = kStart + 1'000'000,
+                        .rule = "EnableAsyncOnSlowResponses",
+                        .action = "rollback",
+                        .description = "rollback of #8",
+                        .app = "shop",
+                        .tunable = "async.enabled",
+                        .before = 1,
+                        .after = 0,
+                        .boolean = true,
+                        .outcome = "applied",
+                        .verdict = "n/a",
+                        .rollback_of = 8};
+  ReportTuning rejected{.id = 10,
+                        .t_ms = kStart + 1'200'000,
+                        .rule = "RaiseTtlOnLowHitRate",
+                        .action = "scale",
+                        .description = "scale 1.5 shop/cache.ttl_seconds",
+                        .app = "shop",
+                        .tunable = "cache.ttl_seconds",
+                        .before = 60,
+                        .after = 90,
+                        .outcome = "rejected",
+                        .verdict = "n/a",
+                        .reason = "app_cache_hit_rate_percent = 41 < 60 for 10s",
+                        .error = "422: ttl is locked"};
+  return {rejected, rollback, toggle, scale};  // newest first
+}
+
+TEST_F(ReportTest, TextHasTheTuningDecisionsAfterComponents) {
+  ReportData report{"", analysis_, summary_, alerts_};
+  report.tuning = TuningDecisions();
+  report.tuning_mode = ReportTuningMode::kOn;
+  const std::string text = RenderReportText(report);
+  EXPECT_LT(text.find("\nCOMPONENTS"), text.find("\nAUTO-TUNING (4)\n")) << text;
+  std::vector<std::string> tuning = Section(text, "AUTO-TUNING");
+  ASSERT_EQ(tuning.size(), 6u) << text;  // heading, columns, four decisions
+  EXPECT_THAT(tuning[1], ::testing::ContainsRegex("^  time \\(UTC\\) +# +rule +action +target"));
+  EXPECT_THAT(tuning[2], ::testing::ContainsRegex(
+                             "^  2023-11-14 22:33:20 +#10 +RaiseTtlOnLowHitRate +scale 1.5 "
+                             "shop/cache.ttl_seconds +shop/cache.ttl_seconds +60 -> 90 +rejected "
+                             "+n/a +- +app_cache_hit_rate_percent = 41 < 60 for 10s; error: 422: "
+                             "ttl is locked$"));
+  EXPECT_THAT(tuning[3], ::testing::ContainsRegex("#9 .*rollback of #8 +shop/async.enabled +on -> "
+                                                  "off +applied"));
+  EXPECT_THAT(tuning[4],
+              ::testing::ContainsRegex("toggle shop/async.enabled \\[emergency\\] .* off -> on "
+                                       "+applied +rolled_back +app_response_time_avg_ms\\{app="
+                                       "\"shop\"\\} 120 -> 480"));
+  EXPECT_THAT(tuning[5], ::testing::ContainsRegex(
+                             "1000 -> 700 +applied +improved +system_memory_used_percent\\{\\} "
+                             "91.25 -> 80.50 +system_memory_used_percent = 91.2 > 85 for 10s$"));
+  // Aligned: the outcome column starts at the same place on every row.
+  const size_t outcome = tuning[1].find("outcome");
+  for (size_t i = 2; i < tuning.size(); ++i) {
+    EXPECT_THAT(tuning[i].substr(outcome), ::testing::StartsWith(i == 2 ? "rejected" : "applied"))
+        << tuning[i];
+  }
+}
+
+TEST_F(ReportTest, TextSaysHowManyDecisionsAreLeftOutAndWhenTuningIsOff) {
+  ReportData report{"", analysis_, summary_, alerts_};
+  report.tuning = TuningDecisions();
+  report.tuning_more = 1234;
+  report.tuning_mode = ReportTuningMode::kDryRun;
+  std::string text = RenderReportText(report);
+  EXPECT_THAT(text, HasSubstr("AUTO-TUNING (1238)\n  dry run: decisions are logged"));
+  EXPECT_THAT(text, HasSubstr("\n  ... and 1234 older decisions not shown"));
+  report.tuning_more_exact = false;
+  text = RenderReportText(report);
+  EXPECT_THAT(text, HasSubstr("AUTO-TUNING (1238+)"));
+  EXPECT_THAT(text, HasSubstr("and 1234+ older decisions"));
+
+  report.tuning.clear();
+  report.tuning_more = 0;
+  report.tuning_more_exact = true;
+  report.tuning_mode = ReportTuningMode::kOn;
+  EXPECT_THAT(RenderReportText(report), HasSubstr("AUTO-TUNING (0)\n  none\n"));
+  report.tuning_mode = ReportTuningMode::kOff;
+  EXPECT_THAT(RenderReportText(report), HasSubstr("AUTO-TUNING (0)\n  none: auto-tuning is off\n"));
+}
+
+TEST_F(ReportTest, TextKeepsEachTuningDecisionOnOneLine) {
+  ReportData report{"", analysis_, summary_, alerts_};
+  report.tuning = {TuningDecisions()[0]};
+  report.tuning[0].error = "line one\nline two";
+  std::vector<std::string> tuning = Section(RenderReportText(report), "AUTO-TUNING");
+  ASSERT_EQ(tuning.size(), 3u);
+  EXPECT_THAT(tuning[2], HasSubstr("error: line one line two"));
+}
+
+TEST_F(ReportTest, TextShowsNoValuesForAHook) {
+  ReportData report{"", analysis_, summary_, alerts_};
+  report.tuning = {ReportTuning{.id = 4,
+                                .t_ms = kStart,
+                                .rule = "MemoryOptimization",
+                                .action = "hook",
+                                .description = "hook memory_cleanup",
+                                .app = "shop",
+                                .tunable = "memory_cleanup",
+                                .outcome = "applied",
+                                .verdict = "n/a"}};
+  std::vector<std::string> tuning = Section(RenderReportText(report), "AUTO-TUNING");
+  ASSERT_EQ(tuning.size(), 3u);
+  EXPECT_THAT(tuning[2], ::testing::ContainsRegex(
+                             "hook memory_cleanup +shop/memory_cleanup +- +applied +n/a +-$"));
+}
+
+TEST_F(ReportTest, JsonHasTheTuningDecisions) {
+  ReportData report{"", analysis_, summary_, alerts_};
+  report.tuning = TuningDecisions();
+  report.tuning_more = 3;
+  report.tuning_mode = ReportTuningMode::kOff;
+  nlohmann::json j = nlohmann::json::parse(RenderReportJson(report));
+  ASSERT_EQ(j["tuning"].size(), 4u);
+  const nlohmann::json& scale = j["tuning"][3];
+  EXPECT_EQ(scale["id"], 7);
+  EXPECT_EQ(scale["time"], kStart + 600'000);
+  EXPECT_EQ(scale["rule"], "ShrinkCacheOnMemoryPressure");
+  EXPECT_EQ(scale["action"], "scale");
+  EXPECT_EQ(scale["description"], "scale 0.7 shop/cache.size");
+  EXPECT_EQ(scale["app"], "shop");
+  EXPECT_EQ(scale["tunable"], "cache.size");
+  EXPECT_EQ(scale["before"], 1000);
+  EXPECT_EQ(scale["after"], 700);
+  EXPECT_EQ(scale["boolean"], false);
+  EXPECT_EQ(scale["outcome"], "applied");
+  EXPECT_EQ(scale["verdict"], "improved");
+  EXPECT_EQ(scale["metric"], "system_memory_used_percent{}");
+  EXPECT_EQ(scale["metric_before"], 91.25);
+  EXPECT_EQ(scale["metric_after"], 80.5);
+  EXPECT_EQ(scale["emergency"], false);
+  EXPECT_TRUE(scale["rollback_of"].is_null());
+  EXPECT_EQ(scale["reason"], "system_memory_used_percent = 91.2 > 85 for 10s");
+  EXPECT_EQ(scale["error"], "");
+  EXPECT_EQ(j["tuning"][2]["emergency"], true);
+  EXPECT_EQ(j["tuning"][2]["boolean"], true);
+  EXPECT_EQ(j["tuning"][1]["rollback_of"], 8);
+  EXPECT_TRUE(j["tuning"][1]["metric_before"].is_null());
+  EXPECT_EQ(j["tuning"][0]["error"], "422: ttl is locked");
+  EXPECT_EQ(j["tuning_more"], 3);
+  EXPECT_EQ(j["tuning_more_exact"], true);
+  EXPECT_EQ(j["tuning_mode"], "off");
+
+  nlohmann::json none = nlohmann::json::parse(RenderReportJson({"", analysis_, summary_, alerts_}));
+  EXPECT_TRUE(none["tuning"].is_array());
+  EXPECT_TRUE(none["tuning"].empty());
+  EXPECT_EQ(none["tuning_more"], 0);
+  EXPECT_TRUE(none["tuning_mode"].is_null());
+}
+
 }  // namespace
 }  // namespace perfwatch

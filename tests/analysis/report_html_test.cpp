@@ -160,7 +160,7 @@ TEST_F(HtmlReportTest, HasEverySectionOnceInOrder) {
   EXPECT_TRUE(html.starts_with("<!doctype html>"));
   size_t previous = 0;
   for (const char* id : {"summary", "alerts", "bottlenecks", "recommendations", "trends",
-                         "applications", "components"}) {
+                         "applications", "components", "tuning"}) {
     const std::string tag = std::string("<section id=\"") + id + "\">";
     EXPECT_EQ(Count(html, tag), 1u) << id;
     const size_t at = html.find(tag);
@@ -224,13 +224,109 @@ TEST_F(HtmlReportTest, EmptySectionsSayNone) {
   ReportData empty{"web1", AnalysisReport{}, PeriodSummary{kStart, kEnd, 0, {}, {}}, {}};
   const std::string html = RenderReportHtml(empty);
   for (const char* id : {"summary", "alerts", "bottlenecks", "recommendations", "trends",
-                         "applications", "components"}) {
+                         "applications", "components", "tuning"}) {
     const size_t at = html.find(std::string("<section id=\"") + id + "\">");
     ASSERT_NE(at, std::string::npos) << id;
     const std::string section = html.substr(at, html.find("</section>", at) - at);
     EXPECT_TRUE(Has(section, "<strong>none</strong>")) << id;
   }
   EXPECT_EQ(Count(html, "<svg class=\"chart\""), 0u);
+}
+
+// The <section> with `id`, up to its end.
+std::string SectionOf(const std::string& html, const std::string& id) {
+  const size_t at = html.find("<section id=\"" + id + "\">");
+  if (at == std::string::npos) return "";
+  return html.substr(at, html.find("</section>", at) - at);
+}
+
+TEST_F(HtmlReportTest, TuningShowsEachDecisionWithItsEffect) {
+  report_.tuning = {ReportTuning{.id = 9,
+                                 .t_ms = kStart + 1'000'000,
+                                 .rule = "EnableAsync",
+                                 .action = "rollback",
+                                 .description = "rollback of #8",
+                                 .app = "shop",
+                                 .tunable = "async.enabled",
+                                 .before = 1,
+                                 .after = 0,
+                                 .boolean = true,
+                                 .outcome = "applied",
+                                 .verdict = "n/a",
+                                 .emergency = true,
+                                 .rollback_of = 8},
+                    ReportTuning{.id = 7,
+                                 .t_ms = kStart + 600'000,
+                                 .rule = "ShrinkCacheOnMemoryPressure",
+                                 .action = "scale",
+                                 .description = "scale 0.7 shop/cache.size",
+                                 .app = "shop",
+                                 .tunable = "cache.size",
+                                 .before = 1000,
+                                 .after = 700,
+                                 .outcome = "applied",
+                                 .verdict = "improved",
+                                 .metric = "system_memory_used_percent{}",
+                                 .metric_before = 91.25,
+                                 .metric_after = 80.5,
+                                 .reason = "system_memory_used_percent = 91.2 > 85 for 10s"}};
+  report_.tuning_more = 12;
+  const std::string html = RenderReportHtml(report_);
+  EXPECT_TRUE(Has(html, "<a href=\"#tuning\">Auto-tuning</a>"));
+  EXPECT_TRUE(Has(html, "14 tuning decisions"));  // the header's facts
+  const std::string section = SectionOf(html, "tuning");
+  ASSERT_FALSE(section.empty());
+  EXPECT_TRUE(Has(section, "the 2 newest; 12 older ones"));
+  EXPECT_EQ(Count(section, "<tr>"), 3u);                // the head and two decisions
+  EXPECT_LT(section.find("#9<"), section.find("#7<"));  // newest first
+  EXPECT_TRUE(Has(section, "<time datetime=\"2023-11-14T22:23:20Z\">2023-11-14 22:23:20</time>"));
+  EXPECT_TRUE(Has(section, "<td class=\"name\">ShrinkCacheOnMemoryPressure</td>"));
+  EXPECT_TRUE(Has(section, "<code>scale 0.7 shop/cache.size</code>"));
+  EXPECT_TRUE(Has(section, "shop/<strong>cache.size</strong>"));
+  EXPECT_TRUE(Has(section, ">1000 → 700<"));
+  EXPECT_TRUE(Has(section, ">on → off<"));  // a switch
+  EXPECT_TRUE(Has(section, "chip-resolved\">improved<"));
+  EXPECT_TRUE(Has(section, "<code>system_memory_used_percent{}</code> 91.25 → 80.5"));
+  EXPECT_TRUE(Has(section, "system_memory_used_percent = 91.2 &gt; 85 for 10s"));
+  EXPECT_TRUE(Has(section, ">rollback of #8</span>"));
+  EXPECT_TRUE(Has(section, ">emergency</span>"));
+}
+
+TEST_F(HtmlReportTest, TuningEscapesHostileStrings) {
+  report_.tuning = {ReportTuning{.id = 3,
+                                 .t_ms = kStart,
+                                 .rule = kHostile,
+                                 .action = "set",
+                                 .description = kHostile,
+                                 .app = kHostile,
+                                 .tunable = kHostile,
+                                 .before = 1,
+                                 .after = 2,
+                                 .outcome = "rejected",
+                                 .verdict = kHostile,
+                                 .metric = kHostile,
+                                 .metric_before = 1,
+                                 .metric_after = 2,
+                                 .reason = kHostile,
+                                 .error = kHostile}};
+  const std::string html = RenderReportHtml(report_);
+  EXPECT_TRUE(Lacks(html, "<script"));
+  const std::string section = SectionOf(html, "tuning");
+  EXPECT_TRUE(Has(section, "<td class=\"name\">" + kEscaped + "</td>"));  // rule
+  EXPECT_TRUE(Has(section, "<code>" + kEscaped + "</code>"));             // action, metric
+  EXPECT_TRUE(Has(section, kEscaped + "/<strong>" + kEscaped + "</strong>"));
+  EXPECT_TRUE(Has(section, "error: " + kEscaped));
+  EXPECT_TRUE(Has(section, "chip-critical\">rejected<"));
+  EXPECT_GE(Count(section, kEscaped),
+            7u);  // rule, action, app, knob, verdict, metric, reason, error
+}
+
+TEST_F(HtmlReportTest, TuningSaysNoneAndWhetherItIsOff) {
+  std::string section = SectionOf(RenderReportHtml(report_), "tuning");
+  EXPECT_TRUE(Has(section, "<strong>none</strong> — no tuning decision in the period"));
+  report_.tuning_mode = ReportTuningMode::kOff;
+  section = SectionOf(RenderReportHtml(report_), "tuning");
+  EXPECT_TRUE(Has(section, "<strong>none</strong> — auto-tuning is off"));
 }
 
 TEST_F(HtmlReportTest, RenderReportPicksTheFormat) {

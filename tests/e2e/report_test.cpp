@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <perfwatch/client.hpp>
@@ -137,7 +138,7 @@ TEST_F(ReportE2e, HtmlReportFromTheServingInstanceHasEverySectionAndTheFigures) 
   const std::string html = ReadFile(path);
   ASSERT_TRUE(html.starts_with("<!doctype html>")) << html.substr(0, 200);
   for (const char* id : {"summary", "alerts", "bottlenecks", "recommendations", "trends",
-                         "applications", "components"}) {
+                         "applications", "components", "tuning"}) {
     EXPECT_FALSE(SectionOf(html, id).empty()) << id;
   }
   EXPECT_EQ(html.find("<script"), std::string::npos);
@@ -220,6 +221,113 @@ TEST_F(ReportE2e, ServedHtmlReportHasItsOwnStrictPolicy) {
   EXPECT_TRUE(r.body.starts_with("<!doctype html>"));
   EXPECT_NE(r.body.find("<h3>shop</h3>"), std::string::npos);
   EXPECT_EQ(HttpGet(port(), "/api/v1/report?format=pdf").status, 400);
+}
+
+// A rule that holds from the first tick acts on two knobs their app gave
+// no delivery channel, so both changes fail at once: two real decisions in
+// the audit, a number and a switch. The switch is set to 1, so only its
+// registration says it is one.
+constexpr char kProbeConfig[] =
+    "tuning:\n"
+    "  interval: 1s\n"
+    "  builtin_rules: false\n"
+    "  emergency_after: 100000\n"
+    "  rules:\n"
+    "    - name: ReportProbe\n"
+    "      expr: system_memory_used_percent >= 0\n"
+    "      for: 0s\n"
+    "      cooldown: 1h\n"
+    "      actions:\n"
+    "        - {tunable: rep/cache.size, scale: 0.5}\n"
+    "        - {tunable: rep/async.enabled, set: 1}\n";
+
+// The ReportProbe rows of a JSON report's "tuning", by knob.
+std::map<std::string, json> ProbeRows(const json& report) {
+  std::map<std::string, json> rows;
+  for (const json& r : report["tuning"]) {
+    if (r["rule"] == "ReportProbe") rows[r["tunable"].get<std::string>()] = r;
+  }
+  return rows;
+}
+
+TEST(ReportTuningE2e, DecisionsOfThePeriodAppearInEveryFormatServedOrFromTheDataDir) {
+  const std::string dir = FreshDir("pw_report_tuning_e2e");
+  std::filesystem::create_directories(dir);
+  const std::string config = dir + "/perfwatch.yaml";
+  std::ofstream(config) << kProbeConfig;
+  const std::string data = dir + "/data";
+  auto perfwatch = std::make_unique<PerfwatchProcess>(
+      std::vector<std::string>{"--interval", "1s", "--data-dir", data, "--config", config});
+  ASSERT_TRUE(perfwatch->started()) << perfwatch->log();
+  const uint16_t port = perfwatch->port();
+  HttpResult registered =
+      Post(port, "/api/v1/tunables",
+           R"([{"app":"rep","name":"cache.size","value":1000,"min":100,)"
+           R"("max":5000},{"app":"rep","name":"async.enabled","value":false}])");
+  ASSERT_LT(registered.status, 300) << registered.body;
+  auto finished = [&] {
+    json h = json::parse(HttpGet(port, "/api/v1/tuning/history").body, nullptr, false);
+    size_t done = 0;
+    if (h.is_object() && h["data"].is_array()) {
+      for (const json& r : h["data"]) done += r.value("outcome", "") == "failed" ? 1 : 0;
+    }
+    return done >= 2;
+  };
+  for (int i = 0; i < 120 && !finished(); ++i) std::this_thread::sleep_for(250ms);
+  ASSERT_TRUE(finished()) << HttpGet(port, "/api/v1/tuning/history").body << perfwatch->log();
+
+  auto report = [&](const std::string& format) {
+    const std::string path = dir + "/report." + format;
+    RunResult run =
+        RunPerfwatch({"report", "--format", format, "--hours", "1", "--output", path, "--data-dir",
+                      data, "--config", config, "--port", std::to_string(port)});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return ReadFile(path);
+  };
+  json served = json::parse(report("json"));
+  EXPECT_EQ(served["tuning_mode"], "on");
+  std::map<std::string, json> rows = ProbeRows(served);
+  ASSERT_EQ(rows.size(), 2u) << served["tuning"].dump();
+  const json& size = rows["cache.size"];
+  EXPECT_EQ(size["app"], "rep");
+  EXPECT_EQ(size["action"], "scale");
+  EXPECT_EQ(size["description"], "scale 0.5 rep/cache.size");
+  EXPECT_EQ(size["before"], 1000);
+  EXPECT_EQ(size["after"], 500);
+  EXPECT_EQ(size["boolean"], false);
+  EXPECT_EQ(size["outcome"], "failed");
+  EXPECT_FALSE(size["error"].get<std::string>().empty());
+  EXPECT_NE(size["reason"].get<std::string>().find("system_memory_used_percent"), std::string::npos)
+      << size.dump();
+  const json& async = rows["async.enabled"];
+  EXPECT_EQ(async["action"], "set");
+  EXPECT_EQ(async["boolean"], true);
+  EXPECT_EQ(async["before"], 0);
+  EXPECT_EQ(async["after"], 1);
+  EXPECT_EQ(async["outcome"], "failed");
+
+  const std::string text = report("text");
+  EXPECT_TRUE(std::regex_search(
+      text, std::regex("\n  [-0-9: ]+ +#[0-9]+ +ReportProbe +scale 0\\.5 rep/cache\\.size +"
+                       "rep/cache\\.size +1000 -> 500 +failed ")))
+      << text;
+  EXPECT_TRUE(std::regex_search(text, std::regex("rep/async\\.enabled +off -> on +failed ")))
+      << text;
+  const std::string tuning = SectionOf(report("html"), "tuning");
+  EXPECT_NE(tuning.find(">1000 → 500<"), std::string::npos) << tuning;
+  EXPECT_NE(tuning.find(">off → on<"), std::string::npos) << tuning;
+
+  // With the server gone the command reads the audit from the data
+  // directory itself; whether the loop runs is then not its to say.
+  ASSERT_EQ(perfwatch->Terminate(), 0) << perfwatch->log();
+  perfwatch.reset();
+  json offline = json::parse(report("json"));
+  EXPECT_TRUE(offline["tuning_mode"].is_null());
+  std::map<std::string, json> offline_rows = ProbeRows(offline);
+  ASSERT_EQ(offline_rows.size(), 2u) << offline["tuning"].dump();
+  EXPECT_EQ(offline_rows["cache.size"], rows["cache.size"]);
+  EXPECT_EQ(offline_rows["async.enabled"]["boolean"], true);  // from the stored tunables
+  EXPECT_EQ(offline_rows["async.enabled"]["after"], 1);
 }
 
 }  // namespace

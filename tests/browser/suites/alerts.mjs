@@ -23,7 +23,7 @@ const RULES = `groups:
           summary: "CPU at {{ $value | printf \\"%.0f\\" }}% (browser test load)"
 `;
 const REPORT_SECTIONS = ['summary', 'alerts', 'bottlenecks', 'recommendations', 'trends',
-                         'applications', 'components'];
+                         'applications', 'components', 'tuning'];
 
 export default {
   async setup(ctx) {
