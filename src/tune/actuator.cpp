@@ -18,29 +18,6 @@ using nlohmann::ordered_json;
 constexpr size_t kMaxErrorBody = 200;
 constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
-bool IsTunableChange(TuningAction::Kind kind) {
-  return kind == TuningAction::Kind::kScale || kind == TuningAction::Kind::kSet ||
-         kind == TuningAction::Kind::kToggle;
-}
-
-const char* KindName(TuningAction::Kind kind) {
-  switch (kind) {
-    case TuningAction::Kind::kScale:
-      return "scale";
-    case TuningAction::Kind::kSet:
-      return "set";
-    case TuningAction::Kind::kToggle:
-      return "toggle";
-    case TuningAction::Kind::kExec:
-      return "exec";
-    case TuningAction::Kind::kWebhook:
-      return "webhook";
-    case TuningAction::Kind::kHook:
-      return "hook";
-  }
-  return "unknown";
-}
-
 // A tunable's value as the application reads it: true/false for a bool,
 // a whole number without ".0" (1000, not 1000.0), otherwise a double.
 ordered_json ValueJson(TunableSpec::Kind kind, double v) {
@@ -81,7 +58,7 @@ std::string DecisionBody(const ActuatorWork& w) {
   ordered_json j = ordered_json::object();
   j["rule"] = w.rule;
   j["reason"] = w.reason;
-  j["action"] = KindName(w.kind);
+  j["action"] = ActionKindName(w.kind);
   j["emergency"] = w.emergency;
   j["app"] = w.app;
   j["tunable"] = w.name;
@@ -137,7 +114,7 @@ std::vector<std::string> ExecEnv(const ActuatorWork& w) {
   };
   add("RULE", w.rule);
   add("REASON", w.reason);
-  add("ACTION", KindName(w.kind));
+  add("ACTION", ActionKindName(w.kind));
   add("APP", w.app);
   add("TUNABLE", w.name);
   add("VALUE", tunable ? FormatTunableValue(spec, w.value) : "");
@@ -204,7 +181,7 @@ void Actuator::Run(std::stop_token stop) {
 }
 
 ActuatorDone Actuator::Carry(const ActuatorWork& work, std::stop_token stop) const {
-  if (IsTunableChange(work.kind)) return Post(work, ChangeBody(work), options_, stop);
+  if (ChangesTunable(work.kind)) return Post(work, ChangeBody(work), options_, stop);
   switch (work.kind) {
     case TuningAction::Kind::kHook:
       return Post(work, HookBody(work), options_, stop);

@@ -81,24 +81,6 @@ std::string FormatValue(TunableSpec::Kind kind, double v) {
   return FormatNumber(v);
 }
 
-std::string ActionName(TuningAction::Kind kind) {
-  switch (kind) {
-    case TuningAction::Kind::kScale:
-      return "scale";
-    case TuningAction::Kind::kSet:
-      return "set";
-    case TuningAction::Kind::kToggle:
-      return "toggle";
-    case TuningAction::Kind::kExec:
-      return "exec";
-    case TuningAction::Kind::kWebhook:
-      return "webhook";
-    case TuningAction::Kind::kHook:
-      return "hook";
-  }
-  return "?";
-}
-
 Labels WithoutName(const Labels& labels) {
   std::vector<Label> kept;
   for (const Label& l : labels) {

@@ -11,11 +11,6 @@
 namespace perfwatch {
 namespace {
 
-bool IsTunableAction(TuningAction::Kind kind) {
-  return kind == TuningAction::Kind::kScale || kind == TuningAction::Kind::kSet ||
-         kind == TuningAction::Kind::kToggle;
-}
-
 // "x > 85 for 10s: value 91.2 at {app="shop"}".
 std::string Reason(const CompiledTuningRule& rule, const TriggerSeries& s) {
   std::string out = rule.spec.expr;
@@ -84,7 +79,7 @@ void TuningEngine::Impl::Fire(size_t r, const TriggerSeries& series, TimestampMs
 std::vector<ActionTarget> TuningEngine::Impl::Resolve(const TuningAction& action,
                                                       std::string_view trigger_app) const {
   std::vector<ActionTarget> out;
-  if (IsTunableAction(action.kind)) {
+  if (ChangesTunable(action.kind)) {
     const size_t slash = action.tunable.find('/');
     const std::string name =
         slash == std::string::npos ? action.tunable : action.tunable.substr(slash + 1);
@@ -124,8 +119,8 @@ void TuningEngine::Impl::DecideGroup(size_t r, const std::string& app,
   }
   bool decided = false;
   for (const ActionTarget& target : targets) {
-    decided = (IsTunableAction(target.action->kind) ? DecideTunable(r, target, firing, at)
-                                                    : DecideDelivery(r, target, firing, at)) ||
+    decided = (ChangesTunable(target.action->kind) ? DecideTunable(r, target, firing, at)
+                                                   : DecideDelivery(r, target, firing, at)) ||
               decided;
   }
   if (!decided) return;
@@ -170,7 +165,7 @@ bool TuningEngine::Impl::DecideTunable(size_t r, const ActionTarget& target, con
   TuningRecord& rec = d.record;
   rec.t_ms = at;
   rec.rule = rules[r].spec.name;
-  rec.action = ActionName(action.kind);
+  rec.action = ActionKindName(action.kind);
   rec.description = action.Describe();
   rec.app = target.app;
   rec.tunable = target.name;
@@ -199,7 +194,7 @@ bool TuningEngine::Impl::DecideDelivery(std::optional<size_t> r, const ActionTar
   TuningRecord& rec = d.record;
   rec.t_ms = at;
   rec.rule = r ? rules[*r].spec.name : std::string(kEmergencyRule);
-  rec.action = ActionName(action.kind);
+  rec.action = ActionKindName(action.kind);
   rec.description = action.Describe();
   rec.app = target.app;
   rec.tunable = action.kind == TuningAction::Kind::kHook ? target.name : "";
@@ -251,7 +246,7 @@ void TuningEngine::Impl::RecordSkip(size_t r, const ActionTarget& target, const 
   TuningRecord& rec = d.record;
   rec.t_ms = at;
   rec.rule = rules[r].spec.name;
-  rec.action = ActionName(target.action->kind);
+  rec.action = ActionKindName(target.action->kind);
   rec.description = target.action->Describe();
   rec.app = target.app;
   rec.tunable = target.name;
@@ -273,7 +268,7 @@ void TuningEngine::Impl::RecordCapSkip(size_t r, const std::string& app, const F
   TuningRecord& rec = d.record;
   rec.t_ms = at;
   rec.rule = rule.spec.name;
-  rec.action = ActionName(rule.spec.actions.front().kind);
+  rec.action = ActionKindName(rule.spec.actions.front().kind);
   rec.description = "hourly cap reached";
   rec.app = app;
   rec.outcome = "skipped";
@@ -319,7 +314,7 @@ void TuningEngine::Impl::EnterEmergency(TimestampMs at) {
   for (size_t r = 0; r < rules.size(); ++r) {
     std::map<std::string, std::vector<ActionTarget>> by_app;
     for (const TuningAction& action : rules[r].spec.actions) {
-      if (!IsTunableAction(action.kind)) continue;
+      if (!ChangesTunable(action.kind)) continue;
       for (ActionTarget& target : Resolve(action, "")) {
         by_app[target.app].push_back(std::move(target));
       }

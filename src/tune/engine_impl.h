@@ -170,7 +170,6 @@ struct TuningEngine::Impl {
 // Helpers shared by the engine's files.
 std::string FormatNumber(double v);
 std::string FormatValue(TunableSpec::Kind kind, double v);
-std::string ActionName(TuningAction::Kind kind);
 // The labels without __name__, as a map key and for the audit's `metric`.
 Labels WithoutName(const Labels& labels);
 // Drops decisions older than an hour from t.hour.

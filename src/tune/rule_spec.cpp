@@ -24,6 +24,29 @@ std::string Arg(const std::string& arg) {
 
 }  // namespace
 
+const char* ActionKindName(TuningAction::Kind kind) {
+  switch (kind) {
+    case TuningAction::Kind::kScale:
+      return "scale";
+    case TuningAction::Kind::kSet:
+      return "set";
+    case TuningAction::Kind::kToggle:
+      return "toggle";
+    case TuningAction::Kind::kExec:
+      return "exec";
+    case TuningAction::Kind::kWebhook:
+      return "webhook";
+    case TuningAction::Kind::kHook:
+      return "hook";
+  }
+  return "unknown";
+}
+
+bool ChangesTunable(TuningAction::Kind kind) {
+  return kind == TuningAction::Kind::kScale || kind == TuningAction::Kind::kSet ||
+         kind == TuningAction::Kind::kToggle;
+}
+
 std::string TuningAction::Describe() const {
   switch (kind) {
     case Kind::kScale:

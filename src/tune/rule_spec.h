@@ -47,6 +47,12 @@ struct TuningAction {
   std::string Describe() const;
 };
 
+// "scale", "set", "toggle", "exec", "webhook", "hook": the audit's
+// `action` and PERFWATCH_ACTION.
+const char* ActionKindName(TuningAction::Kind kind);
+// scale, set and toggle change a tunable's value (and can be rolled back).
+bool ChangesTunable(TuningAction::Kind kind);
+
 struct TuningRuleSpec {
   std::string name;
   std::string expr;  // the trigger (query/query.h), usually "metric > threshold"
