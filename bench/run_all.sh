@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-for b in collect_bench codec_bench api_bench store_bench query_bench ingest_bench statsd_bench \
+for b in collect_bench codec_bench api_bench store_bench query_bench ingest_bench statsd_bench tune_bench \
   push_bench client_bench; do
   [[ -x "$build/bench/$b" ]] && "$build/bench/$b" --benchmark_min_time=1
 done

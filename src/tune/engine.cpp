@@ -208,8 +208,11 @@ TuningRuleStatus TuningEngine::Impl::StatusOf(size_t r, TimestampMs at) const {
       s.pending_since_ms = series.since_ms;
     }
   }
-  for (const auto& [key, t] : throttles) {
-    if (key.first != rule.spec.name || t.last_decision_ms == 0) continue;
+  // The map is ordered by (rule, app): only this rule's range is walked.
+  for (auto it = throttles.lower_bound({rule.spec.name, std::string()});
+       it != throttles.end() && it->first.first == rule.spec.name; ++it) {
+    const Throttle& t = it->second;
+    if (t.last_decision_ms == 0) continue;
     s.last_decision_ms = std::max(s.last_decision_ms, t.last_decision_ms);
     s.cooldown_until_ms = std::max(s.cooldown_until_ms, t.last_decision_ms + rule.cooldown_ms);
     s.decisions_last_hour += static_cast<int>(std::count_if(

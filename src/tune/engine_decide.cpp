@@ -4,6 +4,7 @@
 // and the emergency mode.
 
 #include <cmath>
+#include <optional>
 
 #include "model/duration.h"
 #include "tune/engine_impl.h"
@@ -19,6 +20,16 @@ std::string Reason(const CompiledTuningRule& rule, const TriggerSeries& s) {
   const Labels labels = WithoutName(s.labels);
   if (!labels.empty()) out += " at " + labels.ToString();
   return out;
+}
+
+// True when no action names an app of its own ("shop/cache.size",
+// "*/cache.size", a hook with `app:`), so every target is the trigger's app.
+bool ReachesOnlyTriggerApp(const TuningRuleSpec& spec) {
+  for (const TuningAction& a : spec.actions) {
+    if (ChangesTunable(a.kind) && a.tunable.find('/') != std::string::npos) return false;
+    if (a.kind == TuningAction::Kind::kHook && !a.app.empty()) return false;
+  }
+  return true;
 }
 
 double Proposed(const TuningAction& action, double before) {
@@ -58,17 +69,25 @@ Throttle& TuningEngine::Impl::ThrottleOf(const std::string& rule, const std::str
 void TuningEngine::Impl::Fire(size_t r, const TriggerSeries& series, TimestampMs at) {
   const CompiledTuningRule& rule = rules[r];
   const std::string trigger_app(series.labels.Get("app"));
+  auto cooling = [&](const std::string& app) {
+    const Throttle& t = ThrottleOf(rule.spec.name, app, at);
+    return t.last_decision_ms != 0 && at - t.last_decision_ms < rule.cooldown_ms;
+  };
+  // A held per-app trigger in its cooldown is the common case under steady
+  // load: when every action can only reach the trigger's own app, one check
+  // skips resolving targets and formatting the reason.
+  if (!trigger_app.empty() && ReachesOnlyTriggerApp(rule.spec) && cooling(trigger_app)) return;
   std::map<std::string, std::vector<ActionTarget>> by_app;
   for (const TuningAction& action : rule.spec.actions) {
     for (ActionTarget& target : Resolve(action, trigger_app)) {
       by_app[target.app].push_back(std::move(target));
     }
   }
-  const Firing firing{series.labels, Reason(rule, series), false};
+  std::optional<Firing> firing;
   for (const auto& [app, targets] : by_app) {
-    const Throttle& t = ThrottleOf(rule.spec.name, app, at);
-    if (t.last_decision_ms != 0 && at - t.last_decision_ms < rule.cooldown_ms) continue;
-    DecideGroup(r, app, targets, firing, at);
+    if (cooling(app)) continue;
+    if (!firing) firing = Firing{series.labels, Reason(rule, series), false};
+    DecideGroup(r, app, targets, *firing, at);
   }
 }
 

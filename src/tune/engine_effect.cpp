@@ -24,11 +24,26 @@ std::string MetricDisplay(const std::string& text, const Labels& labels) {
   return text + " " + labels.ToString();
 }
 
+// WithoutName(labels).ToString(), without building the label set.
+std::string KeyWithoutName(const Labels& labels) {
+  std::string out;
+  for (const Label& l : labels) {
+    if (l.name == "__name__") continue;
+    out += out.empty() ? '{' : ',';
+    out += l.name;
+    out += "=\"";
+    AppendEscapedLabelValue(out, l.value);
+    out += '"';
+  }
+  if (!out.empty()) out += '}';
+  return out;
+}
+
 // The metric series a decision is judged by: the trigger series' own label
 // set, else the one of the decision's app, else the only one.
 const MetricSeries* MatchMetric(const std::map<std::string, MetricSeries>& series,
                                 const Labels& trigger, const std::string& app, std::string& key) {
-  key = WithoutName(trigger).ToString();
+  key = KeyWithoutName(trigger);
   if (auto it = series.find(key); it != series.end() && !trigger.empty()) return &it->second;
   for (const auto& [k, s] : series) {
     if (!app.empty() && s.labels.Get("app") == app) {
@@ -140,10 +155,11 @@ void TuningEngine::Impl::SampleMetric(size_t r, TimestampMs at) {
   Result<QueryValue> value = perfwatch::Evaluate(*rule.metric, source, at);
   if (value.ok() && value->kind == QueryValue::Kind::kVector) {
     for (const VectorSample& s : value->vector) {
-      Labels labels = WithoutName(s.labels);
-      MetricSeries& m = series[labels.ToString()];
-      m.labels = std::move(labels);
-      m.samples.emplace_back(at, s.value);
+      // Every rule's metric is sampled at every evaluation: the label set
+      // is built only for a series seen for the first time.
+      auto [it, added] = series.try_emplace(KeyWithoutName(s.labels));
+      if (added) it->second.labels = WithoutName(s.labels);
+      it->second.samples.emplace_back(at, s.value);
     }
   }
   for (auto it = series.begin(); it != series.end();) {
