@@ -19,6 +19,7 @@
 #include "commands/history_commands.h"
 #include "commands/monitoring.h"
 #include "commands/report_command.h"
+#include "commands/tool_commands.h"
 #include "config/cli.h"
 #include "model/duration.h"
 #include "model/event_log.h"
@@ -151,6 +152,7 @@ int Serve(const Config& config, bool reset_corrupt_db) {
   api_options.storage_stats = [&store] { return store.Storage(); };
   api_options.alerts = &monitoring.alerts();
   api_options.tuning = &monitoring.tuning();
+  api_options.runs_db_path = config.storage.data_dir + "/perfwatch.db";
   api_options.status_json = [&monitoring] { return monitoring.StatusJson(); };
   api_options.analysis_json = [&monitoring] { return monitoring.AnalysisJson(); };
   api_options.report = [&monitoring](double hours, std::string_view format) {
@@ -213,6 +215,16 @@ const char* GetEnvironment(const char* name) { return std::getenv(name); }
 
 int main(int argc, char** argv) {
   using namespace perfwatch;
+  // The developer tools have command lines of their own (`--` and the
+  // command to run, hyperfine's flags), so they are dispatched before the
+  // serving flags are parsed.
+  if (argc > 1) {
+    std::string_view tool = argv[1];
+    if (tool == "bench") return RunBenchCommand(argc - 1, argv + 1, &GetEnvironment);
+    if (tool == "run") return RunRecordCommand(argc - 1, argv + 1, &GetEnvironment);
+    if (tool == "runs") return RunRunsCommand(argc - 1, argv + 1, &GetEnvironment);
+    if (tool == "check") return RunCheckCommand(argc - 1, argv + 1, &GetEnvironment);
+  }
   CommandLine cli = ParseCommandLine(argc, argv, &GetEnvironment, CollectorNames());
   if (cli.exit_now) {
     (cli.exit_code == 0 ? std::cout : std::cerr) << cli.output;

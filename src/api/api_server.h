@@ -62,6 +62,10 @@ struct ApiOptions {
   // /api/v1/tuning/rules. Null: those routes answer 503. Must outlive the
   // server.
   Tuning* tuning = nullptr;
+  // Recorded runs: GET /api/v1/runs and /api/v1/runs/{id} read the RunDb in
+  // this file (<data_dir>/perfwatch.db), a connection per request, since
+  // `perfwatch run` processes write it. Empty: those routes answer 503.
+  std::string runs_db_path;
 };
 
 class ApiServer {

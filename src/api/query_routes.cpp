@@ -168,6 +168,8 @@ const std::vector<ApiHandler::ActionRoute>& ApiHandler::ActionRoutes() {
       {"POST", "/api/v1/tunables", &ApiHandler::RegisterTunables, true},
       {"GET", "/api/v1/tuning/history", &ApiHandler::TuningHistory},
       {"GET", "/api/v1/tuning/rules", &ApiHandler::TuningRules},
+      {"GET", "/api/v1/runs", &ApiHandler::Runs},
+      {"GET", "/api/v1/runs/*", &ApiHandler::Run},
       {"GET", "/api/v1/components", &ApiHandler::Components},
       {"GET", "/api/v1/components/*", &ApiHandler::Component},
       // Seed 001's route.

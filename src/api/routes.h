@@ -158,6 +158,9 @@ class ApiHandler {
   HttpResponse Tunables(const HttpRequest&, const RequestTarget&, std::string_view) const;
   HttpResponse TuningHistory(const HttpRequest&, const RequestTarget&, std::string_view) const;
   HttpResponse TuningRules(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  // run_routes.cpp
+  HttpResponse Runs(const HttpRequest&, const RequestTarget&, std::string_view) const;
+  HttpResponse Run(const HttpRequest&, const RequestTarget&, std::string_view id) const;
   // component_routes.cpp
   HttpResponse Components(const HttpRequest&, const RequestTarget&, std::string_view) const;
   HttpResponse Component(const HttpRequest&, const RequestTarget&, std::string_view name) const;

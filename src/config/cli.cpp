@@ -27,6 +27,12 @@ std::string EnvironmentHelp() {
       "  PERFWATCH_<SECTION>_<KEY> for every config key, e.g. PERFWATCH_SERVER_PORT,\n"
       "  PERFWATCH_COLLECT_INTERVAL, PERFWATCH_SERVER_TOKEN (lists: comma-separated)\n";
   text +=
+      "\nDeveloper tools (each has its own --help):\n"
+      "  perfwatch bench [options] -- CMD ...  benchmark commands, hyperfine's flags\n"
+      "  perfwatch run --name NAME -- CMD ...  record one run: resource timeline, StatsD\n"
+      "  perfwatch runs [list|show|compare]    the recorded runs\n"
+      "  perfwatch check [--url URL]           health check: exit 0 ok, 1 warning, 2 critical\n";
+  text +=
       "\nExamples:\n"
       "  perfwatch                               serve on 127.0.0.1:8080, data in ./data\n"
       "  perfwatch --interval 5s --watch-process nginx\n"

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Issue 8's targets, measured side by side with the peers in one run:
+#
+#   timing     `perfwatch bench` and Debian's `hyperfine` on the same
+#              commands, alternating, ROUNDS times; per command the median
+#              over rounds of perfwatch's mean / hyperfine's mean (target:
+#              within 2%). Covers -N (no shell) and the default shell mode,
+#              where both subtract the measured shell spawning time.
+#   peak RSS   perfwatch's per-run peak RSS against `/usr/bin/time -v`'s
+#              "Maximum resident set size" of the same program (target:
+#              within 2%), single processes of 50 and 400 MiB.
+#   timeline   the CPU that `perfwatch run` itself spends sampling a
+#              process tree every 100 ms (its own utime + stime from
+#              /proc/PID/stat, children excluded) over the run's wall time
+#              (target: <= 1% of one core), for a tree of 1 and of 21
+#              processes.
+#
+#   bench/bench_targets.sh [BUILD_DIR] [ROUNDS]   (defaults: build, 5)
+# Needs scripts/install-deps --bench (hyperfine, GNU time, python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+rounds=${2:-5}
+pw="$build/perfwatch"
+[[ -x $pw ]] || { echo "build first: make build" >&2; exit 1; }
+for tool in hyperfine /usr/bin/time python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: scripts/install-deps --bench" >&2; exit 1; }
+done
+work=$(mktemp -d /tmp/pw-bench-targets.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# Fixed work for the CPU-bound commands: 32 MiB of pseudo-random text.
+python3 -c "
+import random
+random.seed(8)
+with open('$work/input.txt', 'w') as f:
+    for i in range(400000):
+        f.write(' '.join(str(random.randrange(10**9)) for _ in range(8)) + '\n')
+"
+# A program that holds N MiB of touched memory, then exits.
+cat >"$work/hold.py" <<'EOF'
+import sys
+b = bytearray(int(sys.argv[1]) * 1024 * 1024)
+for i in range(0, len(b), 4096):
+    b[i] = 1
+EOF
+
+echo "== timing: perfwatch bench vs hyperfine $(hyperfine --version | cut -d' ' -f2), $rounds rounds =="
+# name | mode | command (one shell word: a command line)
+cases=(
+  "sleep-50ms|-N|sleep 0.05"
+  "gzip-32MiB|-N|gzip -1 -c $work/input.txt"
+  "sort-32MiB|-N|sort -n $work/input.txt"
+  "sha256-shell|shell|sha256sum $work/input.txt"
+  "sleep-20ms-shell|shell|sleep 0.02"
+)
+: >"$work/timing.txt"
+for c in "${cases[@]}"; do
+  IFS='|' read -r name mode cmd <<<"$c"
+  nflag=()
+  [[ $mode == -N ]] && nflag=(-N)
+  for ((r = 1; r <= rounds; r++)); do
+    hyperfine "${nflag[@]}" -w 2 -r 15 --style none --export-json "$work/hf.json" "$cmd" >/dev/null
+    "$pw" bench "${nflag[@]}" -w 2 -r 15 --style none --export-json "$work/pw.json" "$cmd" >/dev/null
+    python3 - "$work/hf.json" "$work/pw.json" "$name" >>"$work/timing.txt" <<'EOF'
+import json, sys
+hf = json.load(open(sys.argv[1]))["results"][0]
+pw = json.load(open(sys.argv[2]))["results"][0]
+print(sys.argv[3], hf["mean"], pw["mean"], pw["mean"] / hf["mean"])
+EOF
+  done
+done
+python3 - "$work/timing.txt" <<'EOF'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, hf, pw, ratio = line.split()
+    rows.setdefault(name, []).append((float(hf), float(pw), float(ratio)))
+print(f"{'command':18} {'hyperfine mean':>15} {'perfwatch mean':>15} {'ratio (median)':>15} {'worst round':>12}")
+for name, rs in rows.items():
+    hf = statistics.median(r[0] for r in rs)
+    pw = statistics.median(r[1] for r in rs)
+    ratio = statistics.median(r[2] for r in rs)
+    worst = max((abs(r[2] - 1) for r in rs))
+    verdict = "within 2%" if abs(ratio - 1) <= 0.02 else "OUTSIDE 2%"
+    print(f"{name:18} {hf*1000:13.2f}ms {pw*1000:13.2f}ms {ratio:15.4f} {worst*100:11.2f}%  {verdict}")
+EOF
+
+echo
+echo "== peak RSS: perfwatch bench vs /usr/bin/time -v, $rounds runs each =="
+for mib in 50 400; do
+  : >"$work/rss.txt"
+  for ((r = 1; r <= rounds; r++)); do
+    /usr/bin/time -v python3 "$work/hold.py" "$mib" 2>"$work/time.txt" >/dev/null
+    awk -F': ' '/Maximum resident set size/ {print "time", $2 * 1024}' "$work/time.txt" >>"$work/rss.txt"
+  done
+  "$pw" bench -r "$rounds" --style none --export-json "$work/pw.json" -- python3 "$work/hold.py" "$mib" >/dev/null
+  python3 - "$work/pw.json" >>"$work/rss.txt" <<'EOF'
+import json, sys
+for b in json.load(open(sys.argv[1]))["results"][0]["memory_usage_byte"]:
+    print("perfwatch", b)
+EOF
+  python3 - "$work/rss.txt" "$mib" <<'EOF'
+import statistics, sys
+t = [float(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("time")]
+p = [float(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("perfwatch")]
+mt, mp = statistics.median(t), statistics.median(p)
+ratio = mp / mt
+verdict = "within 2%" if abs(ratio - 1) <= 0.02 else "OUTSIDE 2%"
+print(f"hold {sys.argv[2]:>3} MiB: /usr/bin/time -v median {mt/2**20:8.2f} MiB, perfwatch median {mp/2**20:8.2f} MiB, ratio {ratio:.4f}  {verdict}")
+EOF
+done
+
+echo
+echo "== timeline cost: perfwatch run's own CPU at a 100 ms interval =="
+timeline_cost() {  # LABEL SECONDS CMD...
+  local label=$1 secs=$2
+  shift 2
+  "$pw" run --name "cost-$label" --data-dir "$work/data" --quiet -- "$@" &
+  local pid=$! start
+  start=$(date +%s.%N)
+  sleep "$((secs - 1))"
+  # utime + stime of perfwatch alone (fields 14, 15), before it exits.
+  local ticks now
+  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  now=$(date +%s.%N)
+  wait "$pid" || true
+  python3 -c "
+hz = $(getconf CLK_TCK)
+cpu = $ticks / hz
+wall = $now - $start
+pct = 100 * cpu / wall
+print(f'{\"$label\":28} {cpu*1000:7.1f} ms CPU in {wall:5.1f} s = {pct:.3f}% of one core  ' + ('within 1%' if pct <= 1 else 'OVER 1%'))
+"
+}
+timeline_cost "1 process (sleep)" 20 sleep 20
+timeline_cost "21 processes (sh + 20 sleep)" 20 sh -c 'for i in $(seq 20); do sleep 20 & done; wait'
