@@ -9,18 +9,19 @@
 #   peak RSS   perfwatch's per-run peak RSS against `/usr/bin/time -v`'s
 #              "Maximum resident set size" of the same program (target:
 #              within 2%), single processes of 50 and 400 MiB.
-#   timeline   the CPU that `perfwatch run` itself spends sampling a
-#              process tree every 100 ms (its own utime + stime from
-#              /proc/PID/stat, children excluded) over the run's wall time
-#              (target: <= 1% of one core), for a tree of 1 and of 21
+#   timeline   the CPU that `perfwatch run` itself spends while it samples
+#              a process tree every 100 ms: the scheduler's own clock for
+#              all its threads (/proc/PID/task/*/schedstat, nanoseconds;
+#              children excluded) over 10 s of the run, start-up excluded
+#              (target: <= 1% of one core), for trees of 1, 21 and 101
 #              processes.
 #
-#   bench/bench_targets.sh [BUILD_DIR] [ROUNDS]   (defaults: build, 5)
+#   bench/bench_targets.sh [BUILD_DIR] [ROUNDS]   (defaults: build, 9)
 # Needs scripts/install-deps --bench (hyperfine, GNU time, python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-rounds=${2:-5}
+rounds=${2:-9}
 pw="$build/perfwatch"
 [[ -x $pw ]] || { echo "build first: make build" >&2; exit 1; }
 for tool in hyperfine /usr/bin/time python3; do
@@ -29,12 +30,12 @@ done
 work=$(mktemp -d /tmp/pw-bench-targets.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# Fixed work for the CPU-bound commands: 32 MiB of pseudo-random text.
+# Fixed work for the CPU-bound commands: 8 MiB of pseudo-random text.
 python3 -c "
 import random
 random.seed(8)
 with open('$work/input.txt', 'w') as f:
-    for i in range(400000):
+    for i in range(100000):
         f.write(' '.join(str(random.randrange(10**9)) for _ in range(8)) + '\n')
 "
 # A program that holds N MiB of touched memory, then exits.
@@ -49,8 +50,8 @@ echo "== timing: perfwatch bench vs hyperfine $(hyperfine --version | cut -d' ' 
 # name | mode | command (one shell word: a command line)
 cases=(
   "sleep-50ms|-N|sleep 0.05"
-  "gzip-32MiB|-N|gzip -1 -c $work/input.txt"
-  "sort-32MiB|-N|sort -n $work/input.txt"
+  "gzip-8MiB|-N|gzip -1 -c $work/input.txt"
+  "sort-8MiB|-N|sort -n $work/input.txt"
   "sha256-shell|shell|sha256sum $work/input.txt"
   "sleep-20ms-shell|shell|sleep 0.02"
 )
@@ -60,8 +61,8 @@ for c in "${cases[@]}"; do
   nflag=()
   [[ $mode == -N ]] && nflag=(-N)
   for ((r = 1; r <= rounds; r++)); do
-    hyperfine "${nflag[@]}" -w 2 -r 15 --style none --export-json "$work/hf.json" "$cmd" >/dev/null
-    "$pw" bench "${nflag[@]}" -w 2 -r 15 --style none --export-json "$work/pw.json" "$cmd" >/dev/null
+    hyperfine "${nflag[@]}" -w 2 -r 10 --style none --export-json "$work/hf.json" "$cmd" >/dev/null 2>&1
+    "$pw" bench "${nflag[@]}" -w 2 -r 10 --style none --export-json "$work/pw.json" "$cmd" >/dev/null 2>&1
     python3 - "$work/hf.json" "$work/pw.json" "$name" >>"$work/timing.txt" <<'EOF'
 import json, sys
 hf = json.load(open(sys.argv[1]))["results"][0]
@@ -94,7 +95,7 @@ for mib in 50 400; do
     /usr/bin/time -v python3 "$work/hold.py" "$mib" 2>"$work/time.txt" >/dev/null
     awk -F': ' '/Maximum resident set size/ {print "time", $2 * 1024}' "$work/time.txt" >>"$work/rss.txt"
   done
-  "$pw" bench -r "$rounds" --style none --export-json "$work/pw.json" -- python3 "$work/hold.py" "$mib" >/dev/null
+  "$pw" bench -r "$rounds" --style none --export-json "$work/pw.json" -- python3 "$work/hold.py" "$mib" >/dev/null 2>&1
   python3 - "$work/pw.json" >>"$work/rss.txt" <<'EOF'
 import json, sys
 for b in json.load(open(sys.argv[1]))["results"][0]["memory_usage_byte"]:
@@ -113,25 +114,23 @@ done
 
 echo
 echo "== timeline cost: perfwatch run's own CPU at a 100 ms interval =="
-timeline_cost() {  # LABEL SECONDS CMD...
-  local label=$1 secs=$2
-  shift 2
-  "$pw" run --name "cost-$label" --data-dir "$work/data" --quiet -- "$@" &
-  local pid=$! start
-  start=$(date +%s.%N)
-  sleep "$((secs - 1))"
-  # utime + stime of perfwatch alone (fields 14, 15), before it exits.
-  local ticks now
-  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  now=$(date +%s.%N)
+# Nanoseconds of CPU of all of PID's threads, by the scheduler's clock.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s}'; }
+timeline_cost() {  # LABEL CMD...  (the command must live for 15 s)
+  local label=$1
+  shift
+  "$pw" run --name "cost" --data-dir "$work/data" --quiet -- "$@" &
+  local pid=$! a b
+  sleep 3  # start-up (SQLite, the first /proc walk) is not the timeline's cost
+  a=$(cpu_ns "$pid")
+  sleep 10
+  b=$(cpu_ns "$pid")
   wait "$pid" || true
   python3 -c "
-hz = $(getconf CLK_TCK)
-cpu = $ticks / hz
-wall = $now - $start
-pct = 100 * cpu / wall
-print(f'{\"$label\":28} {cpu*1000:7.1f} ms CPU in {wall:5.1f} s = {pct:.3f}% of one core  ' + ('within 1%' if pct <= 1 else 'OVER 1%'))
+pct = ($b - $a) / 1e9 / 10 * 100
+print(f'{\"$label\":30} {($b - $a) / 1e6 / 10:6.2f} ms CPU per second = {pct:.3f}% of one core  ' + ('within 1%' if pct <= 1 else 'OVER 1%'))
 "
 }
-timeline_cost "1 process (sleep)" 20 sleep 20
-timeline_cost "21 processes (sh + 20 sleep)" 20 sh -c 'for i in $(seq 20); do sleep 20 & done; wait'
+timeline_cost "1 process (sleep)" sleep 15
+timeline_cost "21 processes (sh + 20 sleep)" sh -c 'for i in $(seq 20); do sleep 15 & done; wait'
+timeline_cost "101 processes (sh + 100 sleep)" sh -c 'for i in $(seq 100); do sleep 15 & done; wait'

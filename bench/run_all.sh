@@ -17,3 +17,5 @@ BUILD="$build" bench/alert_latency.sh 5
 bench/statsd_throughput.sh "$build" 10 1000
 bench/push_throughput.sh "$build" 10 10000 8
 bench/statsd_flood.sh "$build" 600 || true  # prints its own verdict
+# Issue 8: perfwatch bench against hyperfine and /usr/bin/time -v; the run timeline's cost.
+bench/bench_targets.sh "$build" 9

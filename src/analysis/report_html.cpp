@@ -9,7 +9,7 @@
 #include <cstdio>
 
 #include "analysis/format.h"
-#include "analysis/html.h"
+#include "model/html.h"
 #include "analysis/report.h"
 #include "analysis/report_style.h"
 #include "analysis/svg_chart.h"

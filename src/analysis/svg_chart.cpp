@@ -6,7 +6,7 @@
 #include <ctime>
 
 #include "analysis/format.h"
-#include "analysis/html.h"
+#include "model/html.h"
 
 namespace perfwatch {
 

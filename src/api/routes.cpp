@@ -355,6 +355,8 @@ code{background:#f3f3f3;padding:0 .3em}</style></head><body>
 <li><a href="/api/v1/tunables"><code>/api/v1/tunables</code></a>,
  <a href="/api/v1/tuning/history"><code>/api/v1/tuning/history</code></a>,
  <a href="/api/v1/tuning/rules"><code>/api/v1/tuning/rules</code></a> &mdash; auto-tuning: knobs, decisions, rules</li>
+<li><a href="/api/v1/runs"><code>/api/v1/runs</code></a>,
+ <code>/api/v1/runs/{id}</code> &mdash; runs recorded by <code>perfwatch run</code></li>
 <li><a href="/metrics"><code>/metrics</code></a> &mdash; Prometheus text format</li>
 <li><code>ws://HOST/ws</code> &mdash; one JSON message per tick</li>
 </ul>

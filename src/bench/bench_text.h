@@ -8,10 +8,8 @@
 
 namespace perfwatch::bench_text {
 
-// `text` as HTML character data or a quoted attribute value: & < > " '
-// become entities; invalid UTF-8 and C0 controls other than tab, line feed
-// and carriage return become U+FFFD. (The same rules as analysis/html.h,
-// kept here so that bench/ does not link the analysis library.)
+// `text` as HTML character data or a quoted attribute value: model/html.h's
+// html::Escape, the project's one escaping function.
 std::string Escape(std::string_view text);
 
 // The shortest decimal that reads back as `v` ("0.0130215722", "3"), as

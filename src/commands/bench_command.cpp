@@ -2,6 +2,7 @@
 // (bench/runner.h). This file parses flags into a BenchPlan and
 // RunnerOptions, runs them with a BenchTerminal printing, writes the
 // exports, compares with --baseline and picks the exit status.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -336,6 +337,10 @@ Status BuildTerminal(const BenchFlags& f, GetEnv getenv, BenchTerminalOptions& t
     // The bar needs a terminal, and would garble the commands' own output.
     t.progress = (style == "full" || style == "nocolor") && isatty(STDERR_FILENO) && !f.show_output;
     t.quiet = style == "none";
+    // The least ru_maxrss a command perfwatch spawns can show; parsing the
+    // flags was perfwatch's last growth before the runs.
+    struct rusage self {};
+    if (getrusage(RUSAGE_SELF, &self) == 0) t.rss_floor_bytes = self.ru_maxrss * 1024.0;
   } else {
     return Usage("--style: expected auto, basic, full, nocolor, color or none, got '" + f.style +
                  "'");

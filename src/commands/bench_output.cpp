@@ -13,11 +13,11 @@ namespace perfwatch {
 namespace {
 
 // hyperfine's limits: runs under 5 ms through a shell cannot be corrected
-// for its spawning time reliably, and a modified z-score
-// |x - median| / (1.4826 * MAD) over 14 is an outlier worth a warning.
+// for its spawning time reliably, and a run more than 14.826 MADs from the
+// median (ten standard deviations estimated from the MAD) is an outlier,
+// the rule Stats::outliers counts by (bench_model.h).
 constexpr double kMinShellExecutionSeconds = 0.005;
-constexpr double kOutlierThreshold = 14;
-constexpr double kMadScale = 1.4826;
+constexpr double kOutlierMadRatio = 1.4826 * 10.0;
 
 // The width of the label column, so values line up under each other.
 constexpr size_t kLabelWidth = 23;
@@ -168,9 +168,15 @@ std::string FormatBenchResult(const CommandResult& r, const BenchTerminalOptions
            Paint(std::to_string(times.size()) + " runs", kDim, c) + "\n";
   }
   if (r.peak_rss_bytes > 0) {
+    // At or under perfwatch's own size (2% for page rounding), a figure is
+    // only an upper bound (BenchTerminalOptions::rss_floor_bytes).
+    auto rss = [&](double bytes) {
+      const bool floor = o.rss_floor_bytes > 0 && bytes <= o.rss_floor_bytes * 1.02;
+      return (floor ? "≤ " : "") + FormatBenchBytes(bytes);
+    };
     out += "  Peak RSS (" + Paint("med", kCyan, c) + " … " + Paint("max", kMagenta, c) +
-           "): " + Paint(PadLeft(FormatBenchBytes(r.peak_rss_median_bytes), 8), kCyan, c) + " … " +
-           Paint(PadLeft(FormatBenchBytes(r.peak_rss_bytes), 8), kMagenta, c) +
+           "): " + Paint(PadLeft(rss(r.peak_rss_median_bytes), 8), kCyan, c) + " … " +
+           Paint(PadLeft(rss(r.peak_rss_bytes), 8), kMagenta, c) +
            "    [CPU: " + Paint(Format("%.1f %%", r.cpu_percent), kBlue, c) + "]\n";
   }
   if (r.throughput_mb_s) {
@@ -204,20 +210,17 @@ std::vector<std::string> BenchWarnings(const CommandResult& r, bool through_shel
       std::any_of(r.runs.begin(), r.runs.end(), [](const BenchRun& run) { return !run.ok(); })) {
     warnings.push_back("Ignoring non-zero exit code.");
   }
-  // hyperfine's test on the times themselves; the JSON's "outliers" count
-  // uses the stricter 3.5 (bench_model.h).
+  // hyperfine's two warnings: the first run far slower than the rest (a
+  // cold cache), else any outlier.
   if (times.size() >= 3 && r.time.mad > 0) {
-    const double scale = kMadScale * r.time.mad;
-    if ((times.front() - r.time.median) / scale > kOutlierThreshold) {
+    if ((times.front() - r.time.median) / r.time.mad > kOutlierMadRatio) {
       warnings.push_back(
           "The first benchmarking run for this command was significantly slower than the rest (" +
           FormatBenchTime(times.front(), BenchTimeUnit::kAuto) +
           "). This could be caused by (filesystem) caches that were not filled until after the "
           "first run. " +
           OutlierAdvice(o));
-    } else if (std::any_of(times.begin(), times.end(), [&](double t) {
-                 return std::abs(t - r.time.median) / scale > kOutlierThreshold;
-               })) {
+    } else if (r.time.outliers > 0) {
       warnings.push_back(
           std::string("Statistical outliers were detected. Consider re-running this benchmark on a "
                       "quiet system without any interferences from other programs.") +

@@ -38,6 +38,12 @@ struct BenchTerminalOptions {
   bool ignore_failure = false;
   int warmup = 0;
   bool prepare_in_use = false;
+  // perfwatch's own peak RSS when it starts the commands. The kernel charges
+  // the spawning process's memory to a child until the child execs (its
+  // ru_maxrss starts there), so a smaller command reads as this size: such
+  // figures are shown as "≤". /usr/bin/time -v has the same floor at its own
+  // size (about 1 MiB). 0: unknown.
+  double rss_floor_bytes = 0;
 };
 
 // The lines after "Benchmark N: ..." for a result with counted runs:

@@ -6,7 +6,7 @@
 
 #include <regex>
 
-#include "analysis/html.h"
+#include "model/html.h"
 #include "analysis/report.h"
 #include "analysis/svg_chart.h"
 #include "synthetic_host.h"

@@ -1,4 +1,4 @@
-#include "analysis/html.h"
+#include "model/html.h"
 
 #include <cstdint>
 

@@ -1,6 +1,6 @@
 #pragma once
-// Text for HTML and SVG documents (private to analysis/; the report's HTML
-// renderer and its charts use it). Pure functions; thread-safe.
+// Text for HTML and SVG documents: the one escaping function of the HTML
+// report (analysis/) and the bench report (bench/). Pure; thread-safe.
 
 #include <string>
 #include <string_view>
