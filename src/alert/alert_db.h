@@ -29,9 +29,9 @@
 #include "alert/silence.h"
 #include "model/status.h"
 
-struct sqlite3;
-
 namespace perfwatch {
+
+class SqliteDb;
 
 // One row of alert_history.
 struct AlertHistoryEntry {
@@ -93,15 +93,12 @@ class AlertDb {
   const std::string& path() const { return path_; }
 
  private:
-  AlertDb(std::string path, sqlite3* db);
-  Status Error(int rc, const std::string& what) const;
-  Status Exec(const char* sql, const std::string& what);
-  Status Configure();
+  explicit AlertDb(std::unique_ptr<SqliteDb> db);
   Status SaveLocked(const AlertDbBatch& batch);
 
   const std::string path_;
   std::mutex mu_;
-  sqlite3* const db_;  // protected by mu_
+  const std::unique_ptr<SqliteDb> db_;  // protected by mu_
 };
 
 }  // namespace perfwatch

@@ -52,6 +52,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--border);vertical-align:top}
 th{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;
 font-weight:600;white-space:nowrap}
+.nocase{text-transform:none}
 td.num,th.num{text-align:right;white-space:nowrap}
 tr.error td{color:var(--crit);background:var(--crit-bg);font-size:13px}
 .fastest{color:var(--ok);font-weight:700}
@@ -150,7 +151,7 @@ std::string SummarySection(const BenchReport& report, const std::vector<Relative
       "<section id=\"summary\"><h2>Summary</h2><p class=\"lead\">Statistics of the counted "
       "runs; relative speed is the mean over the fastest mean, with its uncertainty.</p>"
       "<div class=\"table-wrap\"><table><thead><tr><th class=\"num\">#</th><th>Command</th>"
-      "<th class=\"num\">Mean ± σ</th><th class=\"num\">Median</th>"
+      "<th class=\"num\">Mean ± <span class=\"nocase\">σ</span></th><th class=\"num\">Median</th>"
       "<th class=\"num\">Min … Max</th><th class=\"num\">User / System</th>"
       "<th class=\"num\">Relative</th><th class=\"num\">Peak RSS</th><th class=\"num\">CPU</th>"
       "<th class=\"num\">Throughput</th><th class=\"num\">Success</th>"

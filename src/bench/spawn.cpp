@@ -149,20 +149,61 @@ std::vector<pid_t> OrphansOf(pid_t self, uint64_t since) {
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
+// While alive and `active`, the asynchronous signals stay blocked on this
+// thread except inside Poll, which waits with the thread's former mask
+// (ppoll). So a signal that arrives while the run samples or checks
+// should_stop is held until the next wait, which it then interrupts at
+// once: there is no window between looking at should_stop and going to
+// sleep. Faults (SIGSEGV...) and SIGPROF are never held.
+class SignalWindow {
+ public:
+  explicit SignalWindow(bool active) : active_(active) {
+    if (!active_) return;
+    sigset_t held;
+    sigfillset(&held);
+    for (int sig : {SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, SIGSYS, SIGPROF}) {
+      sigdelset(&held, sig);
+    }
+    ::pthread_sigmask(SIG_BLOCK, &held, &former_);
+  }
+  ~SignalWindow() {
+    if (active_) ::pthread_sigmask(SIG_SETMASK, &former_, nullptr);  // delivers what is held
+  }
+  SignalWindow(const SignalWindow&) = delete;
+  SignalWindow& operator=(const SignalWindow&) = delete;
+
+  // poll(2), signals let through; -1 with EINTR when a handler ran.
+  int Poll(pollfd* fds, nfds_t n, int timeout_ms) {
+    if (!active_) return ::poll(fds, n, timeout_ms);
+    timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    return ::ppoll(fds, n, timeout_ms < 0 ? nullptr : &ts, &former_);
+  }
+
+ private:
+  bool active_;
+  sigset_t former_;
+};
+
 // One run in progress: the wait, the sampling and the stop, on this thread.
 class Run {
  public:
   // `before`: the processes listed before the spawn (ProcessTree::ListNow).
   Run(pid_t pid, Clock::time_point started, uint64_t started_ticks,
       const std::vector<ListedPid>& before, const MeasureOptions& options)
-      : pid_(pid), started_(started), started_ticks_(started_ticks), options_(options) {
+      : pid_(pid),
+        started_(started),
+        started_ticks_(started_ticks),
+        options_(options),
+        signals_(static_cast<bool>(options.should_stop)) {
     pidfd_ = PidfdOpen(pid);
     if (options.sample_interval.count() > 0) {
       tree_.emplace(pid, ::getpid());
       tree_->Exclude(before);
       next_sample_ = started + options.sample_interval;
     }
-    if (options.should_stop) next_stop_poll_ = started + kStopPoll;
+    // Soon: a stop asked for before the spawn had no wait to interrupt (not
+    // at once, which would end the command before it could set itself up).
+    if (options.should_stop) next_stop_poll_ = started + kStopPollAfterSignal;
   }
   ~Run() {
     if (pidfd_ >= 0) ::close(pidfd_);
@@ -178,18 +219,28 @@ class Run {
   double max_single_rss() const { return max_single_rss_; }
 
  private:
-  static constexpr std::chrono::milliseconds kStopPoll{50};
+  // should_stop is asked at every wake (a sample, a signal handled) and at
+  // least this often: a request from another thread interrupts no wait.
+  static constexpr std::chrono::milliseconds kStopPollIdle{1000};
+  // After a signal, this often: the caller may decide to stop some time
+  // after it (perfwatch run gives the command a second after a Ctrl-C).
+  static constexpr std::chrono::milliseconds kStopPollAfterSignal{50};
 
+  std::chrono::milliseconds StopPoll() const {
+    return signalled_ ? kStopPollAfterSignal : kStopPollIdle;
+  }
   void Reaped(const rusage& ru) {
     max_single_rss_ = std::max(max_single_rss_, static_cast<double>(ru.ru_maxrss) * 1024);
   }
-  void CheckStop(Clock::time_point now);
+  void CheckStop(Clock::time_point now, bool ask);
   void WaitOrKill(const std::vector<pid_t>& orphans);
 
   pid_t pid_;
   Clock::time_point started_;
   uint64_t started_ticks_;
   const MeasureOptions& options_;
+  SignalWindow signals_;    // with should_stop only
+  bool signalled_ = false;  // a signal interrupted a wait
   int pidfd_ = -1;
   std::optional<ProcessTree> tree_;
   Clock::time_point next_sample_ = Clock::time_point::max();
@@ -201,13 +252,15 @@ class Run {
   double max_single_rss_ = 0;
 };
 
-void Run::CheckStop(Clock::time_point now) {
-  if (!stopping_ && now >= next_stop_poll_) {
-    next_stop_poll_ = now + kStopPoll;
+// `ask`: whether to call should_stop now (a wake that may bring news).
+void Run::CheckStop(Clock::time_point now, bool ask) {
+  if (!stopping_ && (ask || now >= next_stop_poll_)) {
+    next_stop_poll_ = now + StopPoll();
     if (options_.should_stop()) {
       stopping_ = true;
       ::kill(pid_, SIGTERM);
       kill_at_ = now + options_.kill_grace;
+      next_stop_poll_ = Clock::time_point::max();
     }
   }
   if (stopping_ && now >= kill_at_) {
@@ -220,15 +273,20 @@ Clock::time_point Run::WaitForChild(RunMeasurement& m) {
   for (;;) {
     Clock::time_point now = Clock::now();
     Clock::time_point wake = std::min({next_sample_, next_stop_poll_, kill_at_});
-    // Nothing to do meanwhile (or no pidfd, before Linux 5.3): block in wait4.
-    bool block = wake == Clock::time_point::max();
+    // Nothing to wake for and no should_stop to answer (so no signal is
+    // held), or no pidfd (before Linux 5.3) once stopping: block in wait4.
+    bool block = wake == Clock::time_point::max() && (!options_.should_stop || pidfd_ < 0);
+    bool interrupted = false;
     if (!block) {
+      int timeout = wake == Clock::time_point::max() ? -1 : MillisUntil(wake, now);
+      int polled = 0;
       if (pidfd_ >= 0) {
         pollfd p{pidfd_, POLLIN, 0};
-        ::poll(&p, 1, MillisUntil(wake, now));  // EINTR: just look again
+        polled = signals_.Poll(&p, 1, timeout);
       } else {
-        ::poll(nullptr, 0, std::min(MillisUntil(wake, now), 5));
+        polled = signals_.Poll(nullptr, 0, timeout < 0 ? 5 : std::min(timeout, 5));
       }
+      interrupted = polled < 0 && errno == EINTR;
     }
     int status = 0;
     rusage ru{};
@@ -245,15 +303,19 @@ Clock::time_point Run::WaitForChild(RunMeasurement& m) {
       wait_error_ = errno;
       return Clock::now();
     }
+    interrupted |= r < 0;
+    signalled_ |= interrupted;
     now = Clock::now();
+    bool sampled = false;
     if (now >= next_sample_) {
       TreeSample s = tree_->Sample();
       sampled_peak_rss_ = std::max(sampled_peak_rss_, s.rss_bytes);
       if (options_.on_sample) options_.on_sample(s);
       next_sample_ += options_.sample_interval;
       if (next_sample_ <= now) next_sample_ = now + options_.sample_interval;
+      sampled = true;
     }
-    if (options_.should_stop) CheckStop(now);
+    if (options_.should_stop) CheckStop(now, interrupted || sampled);
   }
 }
 
@@ -316,12 +378,14 @@ void Run::WaitOrKill(const std::vector<pid_t>& orphans) {
       deadline = now + options_.kill_grace;
     }
     int timeout = MillisUntil(deadline, now);
-    if (signals_sent == 0 && options_.should_stop)
-      timeout = std::min<int>(timeout, kStopPoll.count());
+    if (signals_sent == 0 && options_.should_stop) {
+      timeout = std::min<int>(timeout, StopPoll().count());
+    }
     bool all_pidfds =
         std::all_of(fds.begin(), fds.end(), [&](const pollfd& p) { return p.fd >= 0; });
     if (!all_pidfds) timeout = std::min(timeout, 5);
-    ::poll(fds.data(), fds.size(), timeout);
+    // Every wake asks should_stop again (above): an exit, a signal, a timeout.
+    if (signals_.Poll(fds.data(), fds.size(), timeout) < 0 && errno == EINTR) signalled_ = true;
   }
 }
 

@@ -50,14 +50,31 @@ struct MeasureOptions {
   // How often the tree is sampled while the command runs; zero: never
   // (peak RSS is then ru_maxrss alone). The first sample is taken one
   // interval after the spawn, so a command shorter than that pays nothing.
+  // The thread sleeps between samples (a pidfd says when the command ends),
+  // and a sample of a tree whose processes are all known costs a pread of
+  // each member's stat and io (see collect/process_tree.h).
   std::chrono::milliseconds sample_interval{50};
   // Called with every sample, on the calling thread.
   std::function<void(const TreeSample&)> on_sample;
-  // Polled every 50 ms while the command (or an orphan of it) runs, on the
-  // calling thread: once it returns true the command is sent SIGTERM, then
-  // SIGKILL after `kill_grace`, and so are its orphans. (The child stays in
-  // perfwatch's process group, so a terminal's Ctrl-C reaches it directly,
-  // as with hyperfine.)
+  // Asked on the calling thread while the command (or an orphan of it)
+  // runs: 50 ms after the spawn, after every sample, as soon as a signal
+  // handler has run (see below), every 50 ms from then on (a caller may
+  // decide some time after a signal), and otherwise at least once a second,
+  // which is how late a request that comes with no signal (a flag set by
+  // another thread) can be noticed. There is no periodic wake besides: the
+  // thread sleeps until the next sample. Once it returns true the command is
+  // sent SIGTERM, then SIGKILL after `kill_grace`, and so are its orphans.
+  // (The child stays in perfwatch's process group, so a terminal's Ctrl-C
+  // reaches it directly, as with hyperfine.)
+  //
+  // With should_stop set, the calling thread holds the asynchronous signals
+  // (all but faults and SIGPROF) blocked while it samples and asks, and
+  // takes them only while it waits, so a signal sent to the process is
+  // handled on this thread with no window to be missed in, provided no
+  // other thread of the process takes it first: threads that run meanwhile
+  // must block those signals (runs/statsd_listener.cpp does). Handlers
+  // therefore run at most one sample late, and on_sample and should_stop run
+  // with signals blocked.
   std::function<bool()> should_stop;
   // Also how long orphans of the command may run on after it (see above).
   std::chrono::milliseconds kill_grace{2000};

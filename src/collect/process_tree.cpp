@@ -2,10 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <string>
 #include <utility>
 
 #include "collect/clock.h"
@@ -55,14 +59,76 @@ bool ParsePid(const char* name, int64_t& pid) {
   return ParseNumber(std::string_view(name), pid);
 }
 
+// "0.52 0.58 0.59 2/517 12345\n": threads (after the '/') and the last PID.
+bool ParseLoadavgTasks(std::string_view text, int64_t& threads, int64_t& last_pid) {
+  FieldScanner fields(text.substr(0, text.find('\n')));
+  std::string_view tasks, last;
+  if (!fields.Skip(3) || !fields.Next(tasks) || !fields.Next(last)) return false;
+  size_t slash = tasks.find('/');
+  return slash != std::string_view::npos && ParseNumber(tasks.substr(slash + 1), threads) &&
+         ParseNumber(last, last_pid);
+}
+
+// Whether `procfs` shows this process's PID namespace: its "self" names
+// getpid(). Only then does its loadavg count the PIDs it lists (loadavg
+// speaks for the reader's namespace, whatever the mount).
+bool IsOwnProcfs(const std::string& procfs) {
+  char target[32];
+  ssize_t n = ::readlink((procfs + "/self").c_str(), target, sizeof target - 1);
+  if (n <= 0) return false;
+  int64_t pid = 0;
+  return ParseNumber(std::string_view(target, static_cast<size_t>(n)), pid) && pid == ::getpid();
+}
+
+// <procfs>/loadavg, open, when it is the kernel's own: on procfs (not a
+// FUSE file such as LXCFS's, refreshed now and then), and moving (its last
+// PID no older than `root`, spawned before; an emulated kernel may show
+// "0/0 0"). Else -1: every sample lists. A PID space that wrapped since the
+// spawn fails the test too, harmlessly.
+int OpenLoadavg(const std::string& procfs, int64_t root) {
+  if (!IsOwnProcfs(procfs)) return -1;
+  int fd = ::open((procfs + "/loadavg").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct statfs fs {};
+  char text[128];
+  ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+  int64_t threads = 0, last_pid = 0;
+  if (::fstatfs(fd, &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC || n <= 0 ||
+      !ParseLoadavgTasks(std::string_view(text, static_cast<size_t>(n)), threads, last_pid) ||
+      threads <= 0 || last_pid < root) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 }  // namespace
+
+ProcessTree::KeptFile::KeptFile(KeptFile&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+ProcessTree::KeptFile& ProcessTree::KeptFile::operator=(KeptFile&& other) noexcept {
+  if (this != &other) Reset(std::exchange(other.fd_, -1));
+  return *this;
+}
+
+ProcessTree::KeptFile::~KeptFile() { Reset(); }
+
+void ProcessTree::KeptFile::Reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+void ProcessTree::DirCloser::operator()(DIR* dir) const { ::closedir(dir); }
 
 ProcessTree::ProcessTree(int64_t root, int64_t self, std::string procfs, ProcUnits units)
     : root_(root),
       self_(self),
       procfs_(std::move(procfs)),
       units_(units),
-      prev_at_(std::chrono::steady_clock::now()) {}
+      dir_(::opendir(procfs_.c_str())),
+      prev_at_(std::chrono::steady_clock::now()) {
+  loadavg_.Reset(OpenLoadavg(procfs_, root_));
+}
 
 std::vector<ListedPid> ProcessTree::ListNow(const std::string& procfs) {
   std::vector<ListedPid> out;
@@ -85,14 +151,80 @@ void ProcessTree::Exclude(const std::vector<ListedPid>& before) {
   }
 }
 
-bool ProcessTree::ReadStat(int dir_fd, int64_t pid, Known& k) {
-  char path[32];
-  std::snprintf(path, sizeof path, "%lld/stat", static_cast<long long>(pid));
-  Result<std::string_view> text = reader_.ReadAt(dir_fd, path);
-  if (!text.ok()) return false;
-  Result<PidStat> stat = ParsePidStat(*text);
+// The whole of an open procfs file. A PID's stat and io and loadavg are
+// each made by one seq_file show call, which a read with room to spare
+// returns entire: one pread from offset 0 (which regenerates the text)
+// instead of reading on to a 0. A full buffer may mean more: read on.
+bool ProcessTree::ReadWhole(int fd, std::string_view& text) {
+  ssize_t n = 0;
+  do {
+    n = ::pread(fd, buf_, sizeof buf_, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;  // ESRCH: the process is gone (reaped)
+  if (static_cast<size_t>(n) < sizeof buf_) {
+    text = std::string_view(buf_, static_cast<size_t>(n));
+    return true;
+  }
+  Result<std::string_view> whole = reader_.ReadFromStart(fd, "procfs file");
+  if (!whole.ok()) return false;
+  text = *whole;
+  return true;
+}
+
+bool ProcessTree::ReadHostTasks(HostTasks& tasks) {
+  std::string_view text;
+  return loadavg_.fd() >= 0 && ReadWhole(loadavg_.fd(), text) &&
+         ParseLoadavgTasks(text, tasks.threads, tasks.last_pid);
+}
+
+// `tasks` is null when loadavg cannot say (not this namespace's procfs).
+// And at least every kRelistAfter, should a kernel keep loadavg still.
+bool ProcessTree::MustList(const HostTasks* tasks,
+                           std::chrono::steady_clock::time_point now) const {
+  return tasks == nullptr || relist_ || !(*tasks == listed_tasks_) ||
+         now - listed_at_ >= kRelistAfter;
+}
+
+// <procfs>/PID/`file`, through `kept` (opened on first use and kept while
+// fewer than kMaxKeptMembers members' files are open), or opened for this
+// read alone when `kept` is null or the cap is reached. A kept file that
+// fails to read is closed: its process is gone (or, for io, unreadable,
+// which the next sample tries afresh).
+bool ProcessTree::ReadMemberFile(int64_t pid, const char* file, KeptFile* kept,
+                                 std::string_view& text) {
+  if (kept != nullptr && kept->fd() >= 0) {
+    if (ReadWhole(kept->fd(), text)) return true;
+    Drop(*kept);
+    return false;
+  }
+  char path[48];
+  std::snprintf(path, sizeof path, "%lld/%s", static_cast<long long>(pid), file);
+  int fd = ::openat(::dirfd(dir_.get()), path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ReadWhole(fd, text);
+  if (ok && kept != nullptr && kept_files_ < 2 * kMaxKeptMembers) {
+    kept->Reset(fd);
+    ++kept_files_;
+  } else {
+    ::close(fd);
+  }
+  return ok;
+}
+
+void ProcessTree::Drop(KeptFile& file) {
+  if (file.fd() < 0) return;
+  file.Reset();
+  --kept_files_;
+}
+
+// `keep`: through the member's kept stat file; a PID read first (membership
+// undecided) is opened for this read alone.
+bool ProcessTree::ReadStat(int64_t pid, Known& k, bool keep) {
+  std::string_view text;
+  if (!ReadMemberFile(pid, "stat", keep ? &k.stat_file : nullptr, text)) return false;
+  Result<PidStat> stat = ParsePidStat(text);
   TreeFields extra;
-  if (!stat.ok() || !ParseTreeFields(*text, extra)) return false;
+  if (!stat.ok() || !ParseTreeFields(text, extra)) return false;
   k.stat_read = generation_;
   k.ppid = extra.ppid;
   k.start_time = stat->start_time;
@@ -105,13 +237,13 @@ bool ProcessTree::ReadStat(int dir_fd, int64_t pid, Known& k) {
   return true;
 }
 
-void ProcessTree::ReadIo(int dir_fd, int64_t pid, Known& k) {
-  char path[32];
-  std::snprintf(path, sizeof path, "%lld/io", static_cast<long long>(pid));
+void ProcessTree::ReadIo(int64_t pid, Known& k) {
   // Unreadable (EACCES for another user's process, or a zombie): the last
   // figures stand, zero if there were none.
-  Result<std::string_view> text = reader_.ReadAt(dir_fd, path);
-  if (text.ok()) ParseIo(*text, k.read_chars, k.write_chars, k.read_bytes, k.write_bytes);
+  std::string_view text;
+  if (ReadMemberFile(pid, "io", &k.io_file, text)) {
+    ParseIo(text, k.read_chars, k.write_chars, k.read_bytes, k.write_bytes);
+  }
 }
 
 void ProcessTree::KeepIo(const Known& k) {
@@ -122,9 +254,12 @@ void ProcessTree::KeepIo(const Known& k) {
 }
 
 // Lists <procfs> once: marks every PID seen, and queues for a stat read the
-// ones not seen before or whose directory is a new one.
-void ProcessTree::List(DIR* dir) {
-  while (const dirent* e = ::readdir(dir)) {
+// ones not seen before or whose directory is a new one (whose kept files,
+// if any, name the process that had the directory before).
+void ProcessTree::List() {
+  ++listings_;
+  ::rewinddir(dir_.get());
+  while (const dirent* e = ::readdir(dir_.get())) {
     int64_t pid = 0;
     if (!ParsePid(e->d_name, pid)) continue;
     Known& k = known_[pid];
@@ -133,7 +268,47 @@ void ProcessTree::List(DIR* dir) {
     k.relisted = k.inode != 0;
     k.inode = e->d_ino;
     k.fresh = true;
+    Drop(k.stat_file);
+    Drop(k.io_file);
     fresh_.push_back(pid);
+  }
+}
+
+// After a listing that followed the loadavg reading `tasks`. The kernel
+// hands out a PID before the process shows in <procfs>: when the newest PID
+// was not listed and <procfs>/PID does not answer (a thread answers), it
+// may be one not yet visible, so the next sample lists again; by then it
+// has shown, or is gone for good, and a second miss of the same PID settles.
+void ProcessTree::SettleListing(const HostTasks& tasks) {
+  listed_tasks_ = tasks;
+  auto newest = known_.find(tasks.last_pid);
+  if (newest != known_.end() && newest->second.seen == generation_) return;
+  char name[24];
+  std::snprintf(name, sizeof name, "%lld", static_cast<long long>(tasks.last_pid));
+  if (::faccessat(::dirfd(dir_.get()), name, F_OK, 0) == 0) return;
+  if (tasks.last_pid == unconfirmed_pid_) return;
+  unconfirmed_pid_ = tasks.last_pid;
+  relist_ = true;
+}
+
+// A PID listed again under a new inode: the same process if its start time
+// is unchanged, else a reused PID whose old member is gone.
+void ProcessTree::ReadFresh() {
+  for (int64_t pid : fresh_) {
+    Known& k = known_[pid];
+    bool relisted = k.relisted, was_member = k.member;
+    uint64_t old_start = k.start_time;
+    if (!ReadStat(pid, k, false)) {
+      k.seen = 0;  // vanished since the listing
+      continue;
+    }
+    if (relisted && old_start == k.start_time) {
+      k.fresh = false;
+    } else if (was_member) {
+      KeepIo(k);  // the io figures are still the old member's
+      k.member = false;
+      k.read_bytes = k.write_bytes = k.read_chars = k.write_chars = 0;
+    }
   }
 }
 
@@ -162,6 +337,7 @@ ProcessTree::Membership ProcessTree::Resolve(int64_t pid, int depth) {
     // The parent vanished between the listing and its stat read: the child is
     // reparented by now, so read it again next sample.
     k.inode = 0;
+    relist_ = true;
   } else {
     k.member = m == Membership::kMember;
   }
@@ -169,23 +345,65 @@ ProcessTree::Membership ProcessTree::Resolve(int64_t pid, int depth) {
   return m;
 }
 
-// Drops PIDs gone from the listing. A member reaped by a live member had its
-// IO added to that member's io file by the kernel; any other was reaped by
-// `self` (or by a member gone too), so its last figures are kept.
-void ProcessTree::ForgetVanished() {
+// Reads the stat (unless this sample's listing did) and io of every live
+// member: those listed this sample, or, without a listing, those that were
+// members last sample (no process can have joined since).
+void ProcessTree::ReadMembers() {
+  for (auto& [pid, k] : members_) {
+    if (k->stat_read != generation_) {
+      if (!ReadStat(pid, *k, true)) {
+        k->seen = 0;  // gone
+        continue;
+      }
+      k->seen = generation_;
+    }
+    ReadIo(pid, *k);
+  }
+}
+
+// Drops PIDs gone from the listing, or without a listing the members whose
+// stat could not be read. A member reaped by a live member had its IO added
+// to that member's io file by the kernel; any other was reaped by `self`
+// (or by a member gone too), so its last figures are kept.
+void ProcessTree::ForgetVanished(bool listed) {
+  auto gone = [&](const Known& k) {
+    if (!k.member) return;
+    auto parent = known_.find(k.ppid);
+    bool reaped_by_member = parent != known_.end() && parent->second.member &&
+                            parent->second.seen == generation_ && parent->second.state != 'Z';
+    if (!reaped_by_member) KeepIo(k);
+  };
+  if (!listed) {
+    // Every gone member first: a parent's entry must outlive the check of
+    // its children.
+    for (auto& [pid, k] : members_) {
+      if (k->seen != generation_) gone(*k);
+    }
+    for (auto& [pid, k] : members_) {
+      if (k->seen == generation_) continue;
+      Drop(k->stat_file);
+      Drop(k->io_file);
+      known_.erase(pid);
+      k = nullptr;
+    }
+    std::erase_if(members_, [](const auto& m) { return m.second == nullptr; });
+    return;
+  }
+  for (auto& [pid, k] : known_) {
+    if (k.seen != generation_) gone(k);
+  }
   for (auto it = known_.begin(); it != known_.end();) {
-    const Known& k = it->second;
-    if (k.seen == generation_) {
+    if (it->second.seen == generation_) {
       ++it;
       continue;
     }
-    if (k.member) {
-      auto parent = known_.find(k.ppid);
-      bool reaped_by_member = parent != known_.end() && parent->second.member &&
-                              parent->second.seen == generation_ && parent->second.state != 'Z';
-      if (!reaped_by_member) KeepIo(k);
-    }
+    Drop(it->second.stat_file);
+    Drop(it->second.io_file);
     it = known_.erase(it);
+  }
+  members_.clear();
+  for (auto& [pid, k] : known_) {
+    if (k.member) members_.emplace_back(pid, &k);
   }
 }
 
@@ -194,51 +412,40 @@ TreeSample ProcessTree::Sample() {
   s.at = std::chrono::steady_clock::now();
   ++generation_;
   fresh_.clear();
-  if (DIR* dir = ::opendir(procfs_.c_str())) {
-    int dir_fd = ::dirfd(dir);
-    List(dir);
-    // A PID listed again under a new inode: the same process if its start
-    // time is unchanged, else a reused PID whose old member is gone.
-    for (int64_t pid : fresh_) {
-      Known& k = known_[pid];
-      Known before = k;
-      if (!ReadStat(dir_fd, pid, k)) {
-        k.seen = 0;  // vanished since the listing
-        continue;
+  if (!dir_) dir_.reset(::opendir(procfs_.c_str()));
+  bool listed = false;
+  if (dir_) {
+    HostTasks tasks;
+    bool counted = ReadHostTasks(tasks);
+    listed = MustList(counted ? &tasks : nullptr, s.at);
+    if (listed) {
+      relist_ = false;
+      listed_at_ = s.at;
+      List();
+      ReadFresh();
+      // The root first: the rule for children of `self` needs its start time.
+      if (Resolve(root_, 0) == Membership::kMember && !root_seen_) {
+        root_seen_ = true;
+        root_start_ = known_[root_].start_time;
       }
-      if (before.relisted && before.start_time == k.start_time) {
-        k.fresh = false;
-      } else if (before.member) {
-        KeepIo(before);
-        k.member = false;
-        k.read_bytes = k.write_bytes = k.read_chars = k.write_chars = 0;
+      for (int64_t pid : fresh_) Resolve(pid, 0);
+      if (counted) SettleListing(tasks);
+      members_.clear();
+      for (auto& [pid, k] : known_) {
+        if (k.member && k.seen == generation_) members_.emplace_back(pid, &k);
       }
     }
-    // The root first: the rule for children of `self` needs its start time.
-    if (Resolve(root_, 0) == Membership::kMember && !root_seen_) {
-      root_seen_ = true;
-      root_start_ = known_[root_].start_time;
-    }
-    for (int64_t pid : fresh_) Resolve(pid, 0);
-    for (auto& [pid, k] : known_) {
-      if (!k.member || k.seen != generation_) continue;
-      if (k.stat_read != generation_ && !ReadStat(dir_fd, pid, k)) {
-        k.seen = 0;
-        continue;
-      }
-      ReadIo(dir_fd, pid, k);
-    }
-    ::closedir(dir);
+    ReadMembers();
   }
-  ForgetVanished();
+  ForgetVanished(listed || !dir_);
 
   uint64_t cpu_ticks = 0;
   s.read_bytes = gone_read_bytes_;
   s.write_bytes = gone_write_bytes_;
   s.read_chars = gone_read_chars_;
   s.write_chars = gone_write_chars_;
-  for (const auto& [pid, k] : known_) {
-    if (!k.member) continue;
+  for (const auto& [pid, kp] : members_) {
+    const Known& k = *kp;
     cpu_ticks += k.cpu_ticks;
     s.read_bytes += k.read_bytes;
     s.write_bytes += k.write_bytes;

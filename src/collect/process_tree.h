@@ -1,9 +1,19 @@
 #pragma once
-// ProcessTree follows one process and everything it starts: every sample
-// walks the PID list of /proc once, reads the stat of PIDs it has not seen
-// (to learn their parent) and of the tree's members (their figures), so a
-// sample costs about as much as the tree is large, not as the host is busy.
-// A child that is reparented to perfwatch (a sub-reaper, see
+// ProcessTree follows one process and everything it starts. A sample reads
+// the stat and io of the tree's members, through files it keeps open
+// (procfs regenerates them on each pread from offset 0, so a kept file
+// spares the path walk, open and close); it lists <procfs> only when a
+// process may have been created since the last listing: the last PID the
+// kernel handed out and the number of threads on the host, both in
+// <procfs>/loadavg, are unchanged otherwise. So a sample of a settled tree
+// costs one read per member file plus one, whatever runs on the host; one
+// that lists also reads the stat of PIDs it has not seen (to learn their
+// parent). The shortcut is taken only when <procfs> is the procfs of this
+// process's PID namespace (its "self" names getpid(); loadavg speaks for
+// the reader's namespace) and its loadavg is procfs's own (not a FUSE
+// overlay such as LXCFS's) and moving; otherwise every sample lists. A
+// sample lists at least once a second anyway, should a kernel keep loadavg
+// still. A child that is reparented to perfwatch (a sub-reaper, see
 // bench/spawn.h) stays in the tree.
 //
 // Membership is decided once per process, when it is first seen: the root
@@ -30,11 +40,14 @@
 // RSS, threads and processes are the live members' sums at the moment of the
 // sample; a zombie counts for CPU and IO only.
 //
-// One thread at a time; the object holds no file open between samples.
+// Open files: <procfs> itself, its loadavg, and the stat and io of up to
+// kMaxKeptMembers members (each closed once its process is gone); members
+// beyond that are read with open, read and close. One thread at a time.
 // Movable, not copyable.
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,14 +79,19 @@ struct ListedPid {
 
 class ProcessTree {
  public:
+  // Members whose stat and io stay open between samples (two descriptors
+  // each); the rest are opened per read. Leaves room under the usual
+  // 1024-descriptor limit for everything else the process holds.
+  static constexpr size_t kMaxKeptMembers = 256;
+
   // `root` is the PID whose descendants are followed; `self` (perfwatch's
   // own PID) is where orphans of the tree are reparented. Construct it right
   // after spawning the root: the first sample's cpu_percent runs from here.
   ProcessTree(int64_t root, int64_t self, std::string procfs = "/proc",
               ProcUnits units = ProcUnits::FromSysconf());
 
-  // Walks /proc once. Never fails: a member that vanished mid-read is
-  // counted as gone.
+  // Reads the members, listing <procfs> first when needed (see above).
+  // Never fails: a member that vanished mid-read is counted as gone.
   TreeSample Sample();
 
   // The processes in `procfs` now. A caller about to spawn the root lists
@@ -89,11 +107,32 @@ class ProcessTree {
   // every later sample's cpu_seconds.
   void AddReapedCpu(double seconds) { reaped_cpu_seconds_ += seconds; }
 
+  // Counters for tests and benchmarks: samples that listed <procfs>, and
+  // member files open now.
+  uint64_t listings() const { return listings_; }
+  size_t kept_files() const { return kept_files_; }
+
  private:
+  // A descriptor kept between samples; -1 when none. Move-only.
+  class KeptFile {
+   public:
+    KeptFile() = default;
+    KeptFile(KeptFile&& other) noexcept;
+    KeptFile& operator=(KeptFile&& other) noexcept;
+    ~KeptFile();
+    int fd() const { return fd_; }
+    void Reset(int fd = -1);
+
+   private:
+    int fd_ = -1;
+  };
+  struct DirCloser {
+    void operator()(DIR* dir) const;
+  };
   // What one sample learns of one PID. Only members' figures are kept fresh.
   struct Known {
     uint64_t inode = 0;  // of /proc/PID as readdir gives it; 0: read again
-    uint64_t seen = 0;   // generation_ of the last listing that held it
+    uint64_t seen = 0;   // generation_ it was last listed or read as a member
     int64_t ppid = 0;
     uint64_t start_time = 0;  // clock ticks after boot
     bool member = false;
@@ -104,29 +143,62 @@ class ProcessTree {
     int64_t threads = 0, rss_pages = 0;
     uint64_t cpu_ticks = 0;  // utime + stime + cutime + cstime
     uint64_t read_bytes = 0, write_bytes = 0, read_chars = 0, write_chars = 0;
+    KeptFile stat_file, io_file;  // members only, see kMaxKeptMembers
+  };
+  // The host's task counters in <procfs>/loadavg: the last PID handed out
+  // in this PID namespace and the number of threads. A process created (or
+  // one that exits) changes at least one of them.
+  struct HostTasks {
+    int64_t last_pid = -1;
+    int64_t threads = -1;
+    bool operator==(const HostTasks&) const = default;
   };
   enum class Membership { kMember, kOutside, kUndecided };
 
-  void List(DIR* dir);
-  bool ReadStat(int dir_fd, int64_t pid, Known& k);
-  void ReadIo(int dir_fd, int64_t pid, Known& k);
+  bool ReadHostTasks(HostTasks& tasks);
+  // A listing at least this often whatever loadavg says (a safety net that
+  // costs one listing a second).
+  static constexpr std::chrono::seconds kRelistAfter{1};
+
+  bool MustList(const HostTasks* tasks, std::chrono::steady_clock::time_point now) const;
+  void List();
+  void SettleListing(const HostTasks& tasks);
+  void ReadFresh();
+  bool ReadWhole(int fd, std::string_view& text);
+  bool ReadMemberFile(int64_t pid, const char* file, KeptFile* kept, std::string_view& text);
+  void Drop(KeptFile& file);
+  bool ReadStat(int64_t pid, Known& k, bool keep);
+  void ReadIo(int64_t pid, Known& k);
   Membership Resolve(int64_t pid, int depth);
+  void ReadMembers();
   void KeepIo(const Known& k);
-  void ForgetVanished();
+  void ForgetVanished(bool listed);
 
   int64_t root_, self_;
   std::string procfs_;
   ProcUnits units_;
   ProcReader reader_;
+  std::unique_ptr<DIR, DirCloser> dir_;              // <procfs>, rewound for each listing
+  KeptFile loadavg_;                                 // open only when the shortcut applies
+  HostTasks listed_tasks_;                           // loadavg as read before the last listing
+  bool relist_ = true;                               // the next sample lists whatever loadavg says
+  std::chrono::steady_clock::time_point listed_at_;  // of the last listing
+  int64_t unconfirmed_pid_ = 0;                      // a newest PID the last listing did not show
   std::unordered_map<int64_t, Known> known_;
+  // The live members as of the last sample; pointers into known_ (whose
+  // nodes stay put until erased).
+  std::vector<std::pair<int64_t, Known*>> members_;
   std::vector<int64_t> fresh_;  // PIDs whose stat this sample reads first
   uint64_t generation_ = 0;
+  uint64_t listings_ = 0;
+  size_t kept_files_ = 0;
   uint64_t root_start_ = 0;  // the root's start time, once seen
   bool root_seen_ = false;
   double reaped_cpu_seconds_ = 0;
   uint64_t gone_read_bytes_ = 0, gone_write_bytes_ = 0, gone_read_chars_ = 0, gone_write_chars_ = 0;
   double prev_cpu_seconds_ = 0;
   std::chrono::steady_clock::time_point prev_at_;
+  char buf_[4096];  // one read of a member file or loadavg, which are far smaller
 };
 
 }  // namespace perfwatch

@@ -337,8 +337,8 @@ Status BuildTerminal(const BenchFlags& f, GetEnv getenv, BenchTerminalOptions& t
     // The bar needs a terminal, and would garble the commands' own output.
     t.progress = (style == "full" || style == "nocolor") && isatty(STDERR_FILENO) && !f.show_output;
     t.quiet = style == "none";
-    // The least ru_maxrss a command perfwatch spawns can show; parsing the
-    // flags was perfwatch's last growth before the runs.
+    // The least ru_maxrss a command perfwatch spawns can show (raised to
+    // perfwatch's high-water mark when each result is printed).
     struct rusage self {};
     if (getrusage(RUSAGE_SELF, &self) == 0) t.rss_floor_bytes = self.ru_maxrss * 1024.0;
   } else {

@@ -1,6 +1,7 @@
 #include "commands/bench_output.h"
 
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -336,6 +337,12 @@ void BenchTerminal::OnCommandDone(size_t, const BenchReport& report) {
   ClearProgress();
   const CommandResult& r = report.results.back();
   if (!options_.quiet) {
+    // perfwatch's high-water mark now is at least what it was at any spawn
+    // of these runs, so every figure at or under it is only an upper bound.
+    struct rusage self {};
+    if (options_.rss_floor_bytes > 0 && getrusage(RUSAGE_SELF, &self) == 0) {
+      options_.rss_floor_bytes = std::max(options_.rss_floor_bytes, self.ru_maxrss * 1024.0);
+    }
     std::fputs(FormatBenchResult(r, options_).c_str(), out_);
     std::fflush(out_);
     const std::vector<std::string> warnings = BenchWarnings(r, through_shell_, options_);

@@ -1,20 +1,15 @@
 #include "runs/run_db.h"
 
-#include <sqlite3.h>
-
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "store/block_store.h"
+#include "store/sqlite_db.h"
 
 namespace perfwatch {
 namespace {
-
-// The block store's PRAGMA application_id ("pwdb"), as AlertDb and TuningDb
-// check it.
-constexpr int32_t kPerfwatchApplicationId = 0x70776462;
 
 // run_timeline and run_points are keyed by (run_id, seq) WITHOUT ROWID, so
 // a run's rows are contiguous and read or deleted as one range. runs.id is
@@ -94,122 +89,21 @@ constexpr const char* kRunColumns =
 
 constexpr const char* kChildTables[] = {"run_metrics", "run_timeline", "run_points"};
 
-struct StmtDeleter {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
-
-Status SqlError(sqlite3* db, const std::string& path, int rc, const std::string& what) {
-  const std::string detail = sqlite3_errcode(db) == rc ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  const std::string msg = path + ": runs: " + what + ": " + detail;
-  switch (rc & 0xFF) {
-    case SQLITE_CONSTRAINT:
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-    case SQLITE_MISUSE:
-    case SQLITE_ERROR:
-      return Status::Internal(msg);
-    default:
-      return Status::IOError(msg);
-  }
-}
-
-// One prepared statement; binds in order from 1 and reports every failure
-// through SqlError. Reusable row after row with Reset.
-class Statement {
- public:
-  Statement(sqlite3* db, const std::string& path, const std::string& sql, std::string what)
-      : db_(db), path_(path), what_(std::move(what)) {
-    sqlite3_stmt* raw = nullptr;
-    rc_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr);
-    stmt_.reset(raw);
-  }
-  Status status() const { return rc_ == SQLITE_OK ? Status::Ok() : Error(rc_); }
-  sqlite3_stmt* get() const { return stmt_.get(); }
-
-  Statement& Text(const std::string& s) {
-    Note(sqlite3_bind_text(stmt_.get(), ++bound_, s.data(), static_cast<int>(s.size()),
-                           SQLITE_TRANSIENT));
-    return *this;
-  }
-  Statement& Int(int64_t v) {
-    Note(sqlite3_bind_int64(stmt_.get(), ++bound_, v));
-    return *this;
-  }
-  // NaN and infinities bind as 0: SQLite has no NaN and the columns are
-  // NOT NULL; only a failed measurement produces one.
-  Statement& Real(double v) {
-    Note(sqlite3_bind_double(stmt_.get(), ++bound_, std::isfinite(v) ? v : 0));
-    return *this;
-  }
-  Statement& Opt(const std::optional<double>& v) {
-    Note(v && std::isfinite(*v) ? sqlite3_bind_double(stmt_.get(), ++bound_, *v)
-                                : sqlite3_bind_null(stmt_.get(), ++bound_));
-    return *this;
-  }
-
-  // Runs a statement that returns no rows, then resets it for the next.
-  Status Run() {
-    if (rc_ != SQLITE_OK) return Error(rc_);
-    const int rc = sqlite3_step(stmt_.get());
-    sqlite3_reset(stmt_.get());
-    sqlite3_clear_bindings(stmt_.get());
-    bound_ = 0;
-    return rc == SQLITE_DONE ? Status::Ok() : Error(rc);
-  }
-  // Steps once: true for a row, false at the end.
-  Result<bool> Step() {
-    if (rc_ != SQLITE_OK) return Error(rc_);
-    const int rc = sqlite3_step(stmt_.get());
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return Error(rc);
-  }
-  std::string ColText(int i) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), i));
-    return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_.get(), i));
-  }
-  int64_t ColInt(int i) const { return sqlite3_column_int64(stmt_.get(), i); }
-  double ColReal(int i) const { return sqlite3_column_double(stmt_.get(), i); }
-  std::optional<double> ColOpt(int i) const {
-    if (sqlite3_column_type(stmt_.get(), i) == SQLITE_NULL) return std::nullopt;
-    return ColReal(i);
-  }
-
- private:
-  void Note(int rc) {
-    if (rc_ == SQLITE_OK) rc_ = rc;
-  }
-  Status Error(int rc) const { return SqlError(db_, path_, rc, what_); }
-  sqlite3* db_;
-  const std::string& path_;
-  std::string what_;
-  StmtPtr stmt_;
-  int rc_ = SQLITE_OK;
-  int bound_ = 0;
-};
-
-Status Exec(sqlite3* db, const std::string& path, const std::string& sql, const std::string& what) {
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-  return rc == SQLITE_OK ? Status::Ok() : SqlError(db, path, rc, what);
-}
-
-// Runs `body` in one IMMEDIATE transaction: all of it is committed or none.
-template <typename Fn>
-Status InTransaction(sqlite3* db, const std::string& path, Fn&& body) {
-  if (Status s = Exec(db, path, "BEGIN IMMEDIATE", "begin"); !s.ok()) return s;
-  Status s = body();
-  if (s.ok()) s = Exec(db, path, "COMMIT", "commit");
-  if (!s.ok()) (void)Exec(db, path, "ROLLBACK", "rollback");
-  return s;
-}
-
-Result<int64_t> QueryInt(sqlite3* db, const std::string& path, const std::string& sql,
-                         const std::string& what) {
-  Statement stmt(db, path, sql, what);
+Result<int64_t> QueryInt(SqliteDb& db, const std::string& sql, const std::string& what) {
+  Statement stmt = db.Prepare(sql, what);
   Result<bool> row = stmt.Step();
   if (!row.ok()) return row.status();
   return *row ? stmt.ColInt(0) : 0;
+}
+
+// NaN and infinities store as 0: SQLite has no NaN and the columns are
+// NOT NULL; only a failed measurement produces one.
+double Finite(double v) { return std::isfinite(v) ? v : 0; }
+
+// An infinite quantile (absent or NaN already bind as NULL) is stored as
+// absent too.
+std::optional<double> FiniteOpt(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? v : std::nullopt;
 }
 
 // A missing or empty file becomes a perfwatch database through the block
@@ -226,29 +120,16 @@ Status CreateFileIfMissing(const RunDbOptions& options) {
   return store.ok() ? Status::Ok() : store.status();
 }
 
-Status Configure(sqlite3* db, const std::string& path) {
-  Result<int64_t> app_id = QueryInt(db, path, "PRAGMA application_id", "read application_id");
-  if (!app_id.ok()) return app_id.status();
-  if (*app_id != 0 && *app_id != kPerfwatchApplicationId) {
-    return Status::InvalidArgument(path + ": not a perfwatch database (application_id " +
-                                   std::to_string(*app_id) + ")");
-  }
-  // WAL is a property of the file (the block store sets it too); FULL makes
-  // the commit of a finished run fsync the WAL, so the record survives a
-  // power loss right after `perfwatch run` reported it.
-  if (Status s = Exec(db, path, "PRAGMA journal_mode = WAL", "set WAL journal mode"); !s.ok()) {
-    return s;
-  }
-  if (Status s = Exec(db, path, "PRAGMA synchronous = FULL", "set synchronous"); !s.ok()) return s;
+Status CreateTables(SqliteDb& db) {
   // Readers (the API, `perfwatch runs`) open a connection per use: checking
   // first keeps them from taking the write lock when the tables exist.
-  Result<int64_t> tables = QueryInt(db, path,
+  Result<int64_t> tables = QueryInt(db,
                                     "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
                                     "name IN ('runs', 'run_metrics', 'run_timeline', 'run_points')",
                                     "look up the runs tables");
   if (!tables.ok()) return tables.status();
   if (*tables == 4) return Status::Ok();
-  return InTransaction(db, path, [&] { return Exec(db, path, kSchema, "create runs tables"); });
+  return db.InTransaction([&] { return db.Exec(kSchema, "create runs tables"); });
 }
 
 std::string ArgvJson(const std::vector<std::string>& argv) {
@@ -269,8 +150,9 @@ std::vector<std::string> ParseArgv(const std::string& text) {
 void BindRun(Statement& s, const RunRecord& r) {
   s.Text(r.name).Text(ArgvJson(r.argv)).Text(r.host).Int(r.started_ms).Int(r.ended_ms);
   s.Text(std::string(ToString(r.status))).Int(r.exit_code).Int(r.signal).Text(r.error);
-  s.Real(r.wall_seconds).Real(r.user_seconds).Real(r.system_seconds).Real(r.cpu_percent);
-  s.Real(r.peak_rss_bytes).Int(static_cast<int64_t>(r.read_bytes));
+  s.Real(Finite(r.wall_seconds)).Real(Finite(r.user_seconds)).Real(Finite(r.system_seconds));
+  s.Real(Finite(r.cpu_percent)).Real(Finite(r.peak_rss_bytes));
+  s.Int(static_cast<int64_t>(r.read_bytes));
   s.Int(static_cast<int64_t>(r.write_bytes)).Int(r.sample_interval_ms);
   s.Int(r.app_points_received).Int(r.app_points_dropped).Int(r.app_bad_lines);
   s.Text(r.statsd_address).Int(static_cast<int64_t>(r.metrics.size()));
@@ -304,45 +186,47 @@ RunRecord ReadRun(const Statement& s) {
   return r;
 }
 
-Status DeleteChildren(sqlite3* db, const std::string& path, int64_t id) {
+Status DeleteChildren(SqliteDb& db, int64_t id) {
   for (const char* table : kChildTables) {
-    Statement del(db, path, std::string("DELETE FROM ") + table + " WHERE run_id = ?",
-                  "delete run " + std::to_string(id));
+    Statement del = db.Prepare(std::string("DELETE FROM ") + table + " WHERE run_id = ?",
+                               "delete run " + std::to_string(id));
     if (Status s = del.Int(id).Run(); !s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Status InsertChildren(sqlite3* db, const std::string& path, const RunRecord& r) {
+Status InsertChildren(SqliteDb& db, const RunRecord& r) {
   const std::string what = "save run " + std::to_string(r.id);
-  Statement metric(db, path,
-                   "INSERT INTO run_metrics(run_id, metric, type, tags, count, sum, min, max, "
-                   "mean, last, p50, p95) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                   what + " metrics");
+  Statement metric = db.Prepare(
+      "INSERT INTO run_metrics(run_id, metric, type, tags, count, sum, min, max, "
+      "mean, last, p50, p95) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+      what + " metrics");
   for (const MetricSummary& m : r.metrics) {
-    metric.Int(r.id).Text(m.metric).Text(m.type).Text(m.tags).Int(m.count).Real(m.sum);
-    metric.Real(m.min).Real(m.max).Real(m.mean).Real(m.last).Opt(m.p50).Opt(m.p95);
+    metric.Int(r.id).Text(m.metric).Text(m.type).Text(m.tags).Int(m.count);
+    metric.Real(Finite(m.sum)).Real(Finite(m.min)).Real(Finite(m.max)).Real(Finite(m.mean));
+    metric.Real(Finite(m.last)).Opt(FiniteOpt(m.p50)).Opt(FiniteOpt(m.p95));
     if (Status s = metric.Run(); !s.ok()) return s;
   }
-  Statement point(db, path,
-                  "INSERT INTO run_timeline(run_id, seq, t_ms, cpu_percent, rss_bytes, threads, "
-                  "processes, read_bytes, write_bytes) VALUES(?,?,?,?,?,?,?,?,?)",
-                  what + " timeline");
+  Statement point = db.Prepare(
+      "INSERT INTO run_timeline(run_id, seq, t_ms, cpu_percent, rss_bytes, threads, "
+      "processes, read_bytes, write_bytes) VALUES(?,?,?,?,?,?,?,?,?)",
+      what + " timeline");
   for (size_t i = 0; i < r.timeline.size(); ++i) {
     const TimelinePoint& p = r.timeline[i];
-    point.Int(r.id).Int(static_cast<int64_t>(i)).Int(p.t_ms).Real(p.cpu_percent).Real(p.rss_bytes);
+    point.Int(r.id).Int(static_cast<int64_t>(i)).Int(p.t_ms);
+    point.Real(Finite(p.cpu_percent)).Real(Finite(p.rss_bytes));
     point.Int(p.threads).Int(p.processes).Int(static_cast<int64_t>(p.read_bytes));
     point.Int(static_cast<int64_t>(p.write_bytes));
     if (Status s = point.Run(); !s.ok()) return s;
   }
-  Statement app(db, path,
-                "INSERT INTO run_points(run_id, seq, t_ms, metric, type, value, tags) "
-                "VALUES(?,?,?,?,?,?,?)",
-                what + " application data");
+  Statement app = db.Prepare(
+      "INSERT INTO run_points(run_id, seq, t_ms, metric, type, value, tags) "
+      "VALUES(?,?,?,?,?,?,?)",
+      what + " application data");
   for (size_t i = 0; i < r.app_points.size(); ++i) {
     const AppPoint& p = r.app_points[i];
     app.Int(r.id).Int(static_cast<int64_t>(i)).Int(p.t_ms).Text(p.metric).Text(p.type);
-    app.Real(p.value).Text(p.tags);
+    app.Real(Finite(p.value)).Text(p.tags);
     if (Status s = app.Run(); !s.ok()) return s;
   }
   return Status::Ok();
@@ -350,28 +234,27 @@ Status InsertChildren(sqlite3* db, const std::string& path, const RunRecord& r) 
 
 // Deletes every run older than the newest `max_runs`. Ids only grow, so
 // the cut is one id and each table loses one key range.
-Status Prune(sqlite3* db, const std::string& path, size_t max_runs) {
+Status Prune(SqliteDb& db, size_t max_runs) {
   if (max_runs == 0) return Status::Ok();
   Result<int64_t> cut = QueryInt(
-      db, path,
-      "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET " + std::to_string(max_runs - 1),
+      db, "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET " + std::to_string(max_runs - 1),
       "find runs to prune");
   if (!cut.ok()) return cut.status();
   if (*cut == 0) return Status::Ok();
   for (const char* table : {"runs", "run_metrics", "run_timeline", "run_points"}) {
     const std::string column = std::string(table) == "runs" ? "id" : "run_id";
-    Statement del(db, path, std::string("DELETE FROM ") + table + " WHERE " + column + " < ?",
-                  "prune runs");
+    Statement del =
+        db.Prepare(std::string("DELETE FROM ") + table + " WHERE " + column + " < ?", "prune runs");
     if (Status s = del.Int(*cut).Run(); !s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Status LoadMetrics(sqlite3* db, const std::string& path, RunRecord& r) {
-  Statement stmt(db, path,
-                 "SELECT metric, type, tags, count, sum, min, max, mean, last, p50, p95 FROM "
-                 "run_metrics WHERE run_id = ? ORDER BY metric, type, tags",
-                 "load metrics of run " + std::to_string(r.id));
+Status LoadMetrics(SqliteDb& db, RunRecord& r) {
+  Statement stmt = db.Prepare(
+      "SELECT metric, type, tags, count, sum, min, max, mean, last, p50, p95 FROM "
+      "run_metrics WHERE run_id = ? ORDER BY metric, type, tags",
+      "load metrics of run " + std::to_string(r.id));
   stmt.Int(r.id);
   for (;;) {
     Result<bool> row = stmt.Step();
@@ -393,11 +276,11 @@ Status LoadMetrics(sqlite3* db, const std::string& path, RunRecord& r) {
   }
 }
 
-Status LoadTimeline(sqlite3* db, const std::string& path, RunRecord& r) {
-  Statement stmt(db, path,
-                 "SELECT t_ms, cpu_percent, rss_bytes, threads, processes, read_bytes, "
-                 "write_bytes FROM run_timeline WHERE run_id = ? ORDER BY seq",
-                 "load timeline of run " + std::to_string(r.id));
+Status LoadTimeline(SqliteDb& db, RunRecord& r) {
+  Statement stmt = db.Prepare(
+      "SELECT t_ms, cpu_percent, rss_bytes, threads, processes, read_bytes, "
+      "write_bytes FROM run_timeline WHERE run_id = ? ORDER BY seq",
+      "load timeline of run " + std::to_string(r.id));
   stmt.Int(r.id);
   for (;;) {
     Result<bool> row = stmt.Step();
@@ -409,11 +292,11 @@ Status LoadTimeline(sqlite3* db, const std::string& path, RunRecord& r) {
   }
 }
 
-Status LoadPoints(sqlite3* db, const std::string& path, RunRecord& r) {
-  Statement stmt(db, path,
-                 "SELECT t_ms, metric, type, value, tags FROM run_points WHERE run_id = ? "
-                 "ORDER BY seq",
-                 "load application data of run " + std::to_string(r.id));
+Status LoadPoints(SqliteDb& db, RunRecord& r) {
+  Statement stmt = db.Prepare(
+      "SELECT t_ms, metric, type, value, tags FROM run_points WHERE run_id = ? "
+      "ORDER BY seq",
+      "load application data of run " + std::to_string(r.id));
   stmt.Int(r.id);
   for (;;) {
     Result<bool> row = stmt.Step();
@@ -428,34 +311,34 @@ Status LoadPoints(sqlite3* db, const std::string& path, RunRecord& r) {
 
 std::string RunDb::PathIn(const std::string& data_dir) { return data_dir + "/perfwatch.db"; }
 
-RunDb::RunDb(sqlite3* db, RunDbOptions options) : db_(db), options_(std::move(options)) {}
+RunDb::RunDb(std::unique_ptr<SqliteDb> db, RunDbOptions options)
+    : db_(std::move(db)), options_(std::move(options)) {}
 
-RunDb::~RunDb() { sqlite3_close_v2(db_); }
+RunDb::~RunDb() = default;
 
 Result<std::unique_ptr<RunDb>> RunDb::Open(const RunDbOptions& options) {
   if (Status s = CreateFileIfMissing(options); !s.ok()) return s;
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(options.path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<RunDb> db(new RunDb(raw, options));
-  if (rc != SQLITE_OK) return SqlError(raw, options.path, rc, "open");
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
-  if (Status s = Configure(raw, options.path); !s.ok()) return s;
-  return db;
+  // The file exists by now: a missing one here was deleted under us.
+  // FULL makes the commit of a finished run fsync the WAL, so the record
+  // survives a power loss right after `perfwatch run` reported it.
+  Result<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(
+      options.path, "runs",
+      SqliteDbOptions{.create_if_missing = false, .busy_timeout_ms = options.busy_timeout_ms});
+  if (!db.ok()) return db.status();
+  if (Status s = CreateTables(**db); !s.ok()) return s;
+  return std::unique_ptr<RunDb>(new RunDb(std::move(*db), options));
 }
 
 Result<int64_t> RunDb::Reserve(const RunRecord& run) {
   std::lock_guard lock(mu_);
   int64_t id = 0;
-  Status s = InTransaction(db_, options_.path, [&] {
-    Statement insert(db_, options_.path,
-                     std::string("INSERT INTO runs(") + (kRunColumns + 4) +
-                         ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     "reserve run " + run.name);
+  Status s = db_->InTransaction([&] {
+    Statement insert = db_->Prepare(std::string("INSERT INTO runs(") + (kRunColumns + 4) +
+                                        ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                    "reserve run " + run.name);
     BindRun(insert, run);
     if (Status st = insert.Run(); !st.ok()) return st;
-    id = sqlite3_last_insert_rowid(db_);
+    id = db_->LastInsertRowid();
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -465,24 +348,24 @@ Result<int64_t> RunDb::Reserve(const RunRecord& run) {
 Status RunDb::Finish(const RunRecord& run) {
   std::lock_guard lock(mu_);
   const std::string what = "finish run " + std::to_string(run.id);
-  return InTransaction(db_, options_.path, [&] {
-    Statement update(db_, options_.path,
-                     "UPDATE runs SET name = ?, argv = ?, host = ?, started_ms = ?, ended_ms = ?, "
-                     "status = ?, exit_code = ?, signal = ?, error = ?, wall_seconds = ?, "
-                     "user_seconds = ?, system_seconds = ?, cpu_percent = ?, peak_rss_bytes = ?, "
-                     "read_bytes = ?, write_bytes = ?, sample_interval_ms = ?, "
-                     "app_points_received = ?, app_points_dropped = ?, app_bad_lines = ?, "
-                     "statsd_address = ?, metric_count = ? WHERE id = ?",
-                     what);
+  return db_->InTransaction([&] {
+    Statement update = db_->Prepare(
+        "UPDATE runs SET name = ?, argv = ?, host = ?, started_ms = ?, ended_ms = ?, "
+        "status = ?, exit_code = ?, signal = ?, error = ?, wall_seconds = ?, "
+        "user_seconds = ?, system_seconds = ?, cpu_percent = ?, peak_rss_bytes = ?, "
+        "read_bytes = ?, write_bytes = ?, sample_interval_ms = ?, "
+        "app_points_received = ?, app_points_dropped = ?, app_bad_lines = ?, "
+        "statsd_address = ?, metric_count = ? WHERE id = ?",
+        what);
     BindRun(update, run);
     update.Int(run.id);
     if (Status s = update.Run(); !s.ok()) return s;
-    if (sqlite3_changes(db_) == 0) {
+    if (db_->Changes() == 0) {
       return Status::NotFound("run " + std::to_string(run.id) + " is not stored (deleted?)");
     }
-    if (Status s = DeleteChildren(db_, options_.path, run.id); !s.ok()) return s;
-    if (Status s = InsertChildren(db_, options_.path, run); !s.ok()) return s;
-    return Prune(db_, options_.path, options_.max_runs);
+    if (Status s = DeleteChildren(*db_, run.id); !s.ok()) return s;
+    if (Status s = InsertChildren(*db_, run); !s.ok()) return s;
+    return Prune(*db_, options_.max_runs);
   });
 }
 
@@ -492,7 +375,7 @@ Result<std::vector<RunRecord>> RunDb::List(const RunFilter& filter) const {
                     " FROM runs WHERE (?1 = '' OR name = ?1)" +
                     " AND (?2 = 0 OR id < ?2) ORDER BY id DESC";
   if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
-  Statement stmt(db_, options_.path, sql, "list runs");
+  Statement stmt = db_->Prepare(sql, "list runs");
   stmt.Text(filter.name).Int(filter.before_id);
   std::vector<RunRecord> out;
   for (;;) {
@@ -507,37 +390,33 @@ Result<RunRecord> RunDb::Get(int64_t id, const RunParts& parts) const {
   std::lock_guard lock(mu_);
   // One read transaction: the run and its rows are one snapshot even while
   // another process finishes or prunes runs.
-  if (Status s = Exec(db_, options_.path, "BEGIN", "begin"); !s.ok()) return s;
-  Result<RunRecord> out = [&]() -> Result<RunRecord> {
-    Statement stmt(db_, options_.path,
-                   std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?",
-                   "get run " + std::to_string(id));
+  return db_->InSnapshot([&]() -> Result<RunRecord> {
+    Statement stmt = db_->Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?",
+                                  "get run " + std::to_string(id));
     stmt.Int(id);
     Result<bool> row = stmt.Step();
     if (!row.ok()) return row.status();
     if (!*row) return Status::NotFound("no run with id " + std::to_string(id));
     RunRecord r = ReadRun(stmt);
-    if (Status s = LoadMetrics(db_, options_.path, r); !s.ok()) return s;
+    if (Status s = LoadMetrics(*db_, r); !s.ok()) return s;
     if (parts.timeline) {
-      if (Status s = LoadTimeline(db_, options_.path, r); !s.ok()) return s;
+      if (Status s = LoadTimeline(*db_, r); !s.ok()) return s;
     }
     if (parts.app_points) {
-      if (Status s = LoadPoints(db_, options_.path, r); !s.ok()) return s;
+      if (Status s = LoadPoints(*db_, r); !s.ok()) return s;
     }
     return r;
-  }();
-  (void)Exec(db_, options_.path, "COMMIT", "end read");
-  return out;
+  });
 }
 
 Status RunDb::Delete(int64_t id) {
   std::lock_guard lock(mu_);
-  return InTransaction(db_, options_.path, [&] {
-    Statement del(db_, options_.path, "DELETE FROM runs WHERE id = ?",
-                  "delete run " + std::to_string(id));
+  return db_->InTransaction([&] {
+    Statement del =
+        db_->Prepare("DELETE FROM runs WHERE id = ?", "delete run " + std::to_string(id));
     if (Status s = del.Int(id).Run(); !s.ok()) return s;
-    if (sqlite3_changes(db_) == 0) return Status::NotFound("no run with id " + std::to_string(id));
-    return DeleteChildren(db_, options_.path, id);
+    if (db_->Changes() == 0) return Status::NotFound("no run with id " + std::to_string(id));
+    return DeleteChildren(*db_, id);
   });
 }
 

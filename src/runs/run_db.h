@@ -27,9 +27,9 @@
 #include "model/status.h"
 #include "runs/run_record.h"
 
-struct sqlite3;
-
 namespace perfwatch {
+
+class SqliteDb;
 
 struct RunDbOptions {
   std::string path;  // <data_dir>/perfwatch.db; see PathIn
@@ -85,8 +85,8 @@ class RunDb {
   const std::string& path() const { return options_.path; }
 
  private:
-  RunDb(sqlite3* db, RunDbOptions options);
-  sqlite3* const db_;
+  RunDb(std::unique_ptr<SqliteDb> db, RunDbOptions options);
+  const std::unique_ptr<SqliteDb> db_;
   const RunDbOptions options_;
   mutable std::mutex mu_;  // serialises use of db_
 };

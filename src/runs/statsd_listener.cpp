@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <vector>
 
@@ -18,6 +20,27 @@ namespace {
 constexpr int kReceiveBufferBytes = 4 << 20;
 // The largest UDP payload.
 constexpr size_t kMaxDatagram = 65536;
+
+// Blocks the asynchronous signals on the calling thread while alive, so a
+// thread started meanwhile inherits the mask and never takes a signal meant
+// for the thread measuring the command (bench/spawn.h, should_stop).
+class SignalsBlocked {
+ public:
+  SignalsBlocked() {
+    sigset_t held;
+    sigfillset(&held);
+    for (int sig : {SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, SIGSYS, SIGPROF}) {
+      sigdelset(&held, sig);
+    }
+    ::pthread_sigmask(SIG_BLOCK, &held, &former_);
+  }
+  ~SignalsBlocked() { ::pthread_sigmask(SIG_SETMASK, &former_, nullptr); }
+  SignalsBlocked(const SignalsBlocked&) = delete;
+  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+ private:
+  sigset_t former_;
+};
 
 }  // namespace
 
@@ -40,6 +63,7 @@ Result<std::unique_ptr<StatsdRunListener>> StatsdRunListener::Start(
   }
   std::unique_ptr<StatsdRunListener> listener(
       new StatsdRunListener(fd, ntohs(addr.sin_port), start, max_points, std::move(app)));
+  SignalsBlocked blocked;
   listener->thread_ = std::thread([l = listener.get()] { l->Loop(); });
   return listener;
 }
@@ -47,19 +71,35 @@ Result<std::unique_ptr<StatsdRunListener>> StatsdRunListener::Start(
 StatsdRunListener::StatsdRunListener(int fd, uint16_t port,
                                      std::chrono::steady_clock::time_point start, size_t max_points,
                                      std::string app)
-    : fd_(fd), port_(port), start_(start), data_(max_points, std::move(app)) {}
+    : fd_(fd),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      port_(port),
+      start_(start),
+      data_(max_points, std::move(app)) {}
 
 StatsdRunListener::~StatsdRunListener() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  Stop();
   ::close(fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void StatsdRunListener::Stop() {
+  stop_ = true;
+  if (wake_fd_ >= 0) {
+    const uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
+  if (thread_.joinable()) thread_.join();
 }
 
 void StatsdRunListener::Loop() {
+  // Sleeps until a datagram or Stop; without an eventfd, wakes every 50 ms
+  // to see stop_ (poll skips a negative descriptor).
+  pollfd p[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  const int timeout = wake_fd_ >= 0 ? -1 : 50;
   while (!stop_) {
-    pollfd p{fd_, POLLIN, 0};
-    // Wakes at least every 50 ms to see stop_.
-    if (::poll(&p, 1, 50) > 0) Drain();
+    // On POLLERR too: recv clears the pending error, which would keep poll awake.
+    if (::poll(p, 2, timeout) > 0 && p[0].revents != 0) Drain();
   }
 }
 
@@ -77,8 +117,7 @@ void StatsdRunListener::Drain() {
 }
 
 AppData StatsdRunListener::Finish() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  Stop();
   Drain();
   std::lock_guard lock(mu_);
   return std::move(data_);

@@ -5,7 +5,9 @@
 // the environment (PERFWATCH_STATSD, STATSD_HOST/STATSD_PORT).
 //
 // Thread-safe: the listener's thread and the caller share the AppData
-// under a mutex; Finish is called once, by the owner.
+// under a mutex; Finish is called once, by the owner. The thread sleeps
+// until a datagram comes or it is stopped (an eventfd wakes it), and never
+// takes an asynchronous signal (see bench/spawn.h, should_stop).
 
 #include <atomic>
 #include <chrono>
@@ -45,8 +47,11 @@ class StatsdRunListener {
   void Loop();
   // Reads every datagram queued now, without waiting.
   void Drain();
+  // Wakes the thread through wake_fd_ and joins it.
+  void Stop();
 
   const int fd_;
+  const int wake_fd_;  // an eventfd; -1 if none could be made
   const uint16_t port_;
   const std::chrono::steady_clock::time_point start_;
   std::atomic<bool> stop_{false};

@@ -52,13 +52,12 @@ Statement& Statement::Int(int64_t v) {
 }
 
 Statement& Statement::Real(double v) {
-  Note(std::isnan(v) ? sqlite3_bind_null(stmt_, ++bound_) : sqlite3_bind_double(stmt_, ++bound_, v));
+  Note(std::isnan(v) ? sqlite3_bind_null(stmt_, ++bound_)
+                     : sqlite3_bind_double(stmt_, ++bound_, v));
   return *this;
 }
 
-Statement& Statement::Opt(const std::optional<double>& v) {
-  return Real(v.value_or(std::nan("")));
-}
+Statement& Statement::Opt(const std::optional<double>& v) { return Real(v.value_or(std::nan(""))); }
 
 Status Statement::Run() {
   if (rc_ != SQLITE_OK) return Error(rc_);
@@ -113,10 +112,15 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, std::s
 }
 
 Status SqliteDb::Configure() {
-  Statement stmt = Prepare("PRAGMA application_id", "read application_id");
-  Result<bool> row = stmt.Step();
-  if (!row.ok()) return row.status();
-  const int64_t app_id = *row ? stmt.ColInt(0) : 0;
+  int64_t app_id = 0;
+  {
+    // Scoped: a statement not yet finalized holds a read transaction, and
+    // journal_mode cannot change inside one.
+    Statement stmt = Prepare("PRAGMA application_id", "read application_id");
+    Result<bool> row = stmt.Step();
+    if (!row.ok()) return row.status();
+    if (*row) app_id = stmt.ColInt(0);
+  }
   if (app_id != 0 && app_id != kPerfwatchApplicationId) {
     return Status::InvalidArgument(path_ + ": not a perfwatch database (application_id " +
                                    std::to_string(app_id) + ")");

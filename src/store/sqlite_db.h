@@ -52,6 +52,8 @@ class SqliteDb;
 // chain; a failure to prepare or bind is kept and reported by the next
 // Run or Step, so a caller binds without checking each call. Run resets
 // the statement and its bindings, so one Statement inserts row after row.
+// A statement that Step returned a row from holds a read transaction until
+// it is destroyed (or steps to the end).
 //
 // Must not outlive the SqliteDb that prepared it; same thread rules.
 class Statement {

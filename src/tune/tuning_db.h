@@ -26,9 +26,9 @@
 #include "model/status.h"
 #include "tune/tunable.h"
 
-struct sqlite3;
-
 namespace perfwatch {
+
+class SqliteDb;
 
 // One row of tuning_audit: a decision and what became of it.
 struct TuningRecord {
@@ -105,8 +105,8 @@ class TuningDb {
   Status Prune(TimestampMs now_ms);
 
  private:
-  explicit TuningDb(sqlite3* db, TuningDbOptions options);
-  sqlite3* db_;
+  TuningDb(std::unique_ptr<SqliteDb> db, TuningDbOptions options);
+  std::unique_ptr<SqliteDb> db_;
   TuningDbOptions options_;
   mutable std::mutex mu_;
 };

@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,6 +75,15 @@ std::string TempDir(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
+}
+
+// Descriptors this process has open now.
+size_t OpenFds() {
+  size_t n = 0;
+  for (auto it = fs::directory_iterator("/proc/self/fd"); it != fs::directory_iterator(); ++it) {
+    ++n;
+  }
+  return n;
 }
 
 TEST(ProcessTree, CountsTheRootAndItsDescendants) {
@@ -238,6 +249,106 @@ TEST(ProcessTree, GoneRootLeavesAnEmptyTree) {
   EXPECT_FALSE(s.root_alive);
   EXPECT_EQ(s.processes, 0);
   EXPECT_EQ(s.rss_bytes, 0);
+}
+
+// A settled tree is sampled without listing /proc (loadavg says no process
+// was created), yet a child started between two samples is found: its PID
+// is the newest in loadavg, which the next sample compares.
+TEST(ProcessTree, ListsProcOnlyWhenAProcessWasCreated) {
+  std::string dir = TempDir("loadavg");
+  ASSERT_EQ(::mkfifo((dir + "/go").c_str(), 0600), 0);
+  // `read` is a builtin: the shell starts its sleep only once the test writes.
+  ShellTree root("read x < " + dir + "/go; sleep 30 & wait");
+  ProcessTree tree(root.pid(), ::getpid());
+  TreeSample s = SampleUntil(tree, [](const TreeSample& s) { return s.processes == 1; });
+  ASSERT_TRUE(s.root_alive);
+  // Back to back, so even a busy host (which lists on every new PID) has
+  // created no process between some of them.
+  uint64_t listed = tree.listings();
+  for (int i = 0; i < 50; ++i) s = tree.Sample();
+  EXPECT_LT(tree.listings() - listed, 50u);
+  EXPECT_EQ(s.processes, 1);
+  std::ofstream(dir + "/go") << "go\n";
+  s = SampleUntil(tree, [](const TreeSample& s) { return s.processes == 2; });
+  EXPECT_TRUE(s.root_alive);
+  EXPECT_EQ(s.processes, 2);
+  EXPECT_GT(tree.listings(), listed);
+  fs::remove_all(dir);
+}
+
+// The newest PID in loadavg need not be a listed process: a thread (which
+// /proc lists not, but answers for) or a process already gone. Either
+// settles after at most one more listing instead of listing on every sample.
+TEST(ProcessTree, ListingSettlesWhenTheNewestPidIsAThreadOrGone) {
+  ShellTree root("exec sleep 30");
+  ProcessTree tree(root.pid(), ::getpid());
+  SampleUntil(tree, [](const TreeSample& s) { return s.processes == 1; });
+  std::atomic<bool> done{false};
+  std::thread thread([&] {
+    while (!done) Pause();
+  });
+  uint64_t listed = tree.listings();
+  for (int i = 0; i < 50; ++i) tree.Sample();
+  EXPECT_LT(tree.listings() - listed, 50u);
+  done = true;
+  thread.join();
+  ShellTree gone("exit 0");
+  gone.Reap();
+  listed = tree.listings();
+  TreeSample s;
+  for (int i = 0; i < 50; ++i) s = tree.Sample();
+  EXPECT_LT(tree.listings() - listed, 50u);
+  EXPECT_EQ(s.processes, 1);
+}
+
+// Each live member's stat and io stay open between samples, and are closed
+// when it is gone, so a tree whose children come and go holds two files per
+// member (a zombie is one until reaped) and no more.
+TEST(ProcessTree, KeptFilesFollowTheMembers) {
+  const size_t fds_before = OpenFds();
+  std::string dir = TempDir("kept");
+  ShellTree root("for i in 1 2 3 4 5 6 7 8; do sleep 0.05; done; : > " + dir +
+                 "/done; exec sleep 30");
+  ProcessTree tree(root.pid(), ::getpid());
+  bool saw_child = false;
+  TreeSample s;
+  while (!fs::exists(dir + "/done")) {
+    s = tree.Sample();
+    ASSERT_TRUE(s.root_alive);
+    saw_child |= s.processes == 2;
+    // sh and at most one sleep (alive, or a zombie until sh reaps it).
+    EXPECT_LE(tree.kept_files(), 4u);
+    Pause();
+  }
+  s = tree.Sample();
+  s = tree.Sample();  // the second reads the root through its kept files
+  EXPECT_TRUE(saw_child);
+  EXPECT_EQ(s.processes, 1);
+  EXPECT_EQ(tree.kept_files(), 2u);
+  // Besides the kept files: the tree's /proc directory and loadavg.
+  EXPECT_EQ(OpenFds(), fds_before + 2 + tree.kept_files());
+  // The root goes: its files are closed.
+  ::kill(root.pid(), SIGKILL);
+  root.Reap();
+  s = tree.Sample();
+  EXPECT_FALSE(s.root_alive);
+  EXPECT_EQ(tree.kept_files(), 0u);
+  EXPECT_EQ(OpenFds(), fds_before + 2);
+  fs::remove_all(dir);
+}
+
+// Past kMaxKeptMembers, members are read with open, read and close: every
+// one is still counted.
+TEST(ProcessTree, MembersBeyondTheCapAreReadWithoutKeepingFiles) {
+  const int children = static_cast<int>(ProcessTree::kMaxKeptMembers) + 20;
+  ShellTree root("i=0; while [ $i -lt " + std::to_string(children) +
+                 " ]; do sleep 30 & i=$((i+1)); done; wait");
+  ProcessTree tree(root.pid(), ::getpid());
+  TreeSample s =
+      SampleUntil(tree, [&](const TreeSample& s) { return s.processes == children + 1; });
+  s = tree.Sample();
+  EXPECT_EQ(s.processes, children + 1);
+  EXPECT_EQ(tree.kept_files(), 2 * ProcessTree::kMaxKeptMembers);
 }
 
 TEST(ProcessTree, MissingProcfsGivesAnEmptySample) {

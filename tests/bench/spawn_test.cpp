@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -178,6 +179,80 @@ TEST(SpawnMeasure, ShouldStopKillsWhatIgnoresSigterm) {
   RunMeasurement m = MustMeasure(Shell("trap '' TERM; sleep 30; exit 0"), options);
   EXPECT_TRUE(m.stopped);
   EXPECT_EQ(m.signal, SIGKILL);
+  EXPECT_TRUE(NoChildLeft());
+}
+
+std::atomic<bool> g_usr1{false};
+extern "C" void OnUsr1(int) { g_usr1 = true; }
+
+// should_stop is asked 50 ms after the spawn, after each sample and when a
+// signal handler has run, with no periodic wake between samples: a flag set
+// by a handler is seen at once, long before the next sample (1 s).
+TEST(SpawnMeasure, ShouldStopIsAskedWhenASignalArrives) {
+  g_usr1 = false;
+  struct sigaction sa {
+  }, old{};
+  sa.sa_handler = OnUsr1;
+  sigemptyset(&sa.sa_mask);
+  ASSERT_EQ(::sigaction(SIGUSR1, &sa, &old), 0);
+  std::atomic<int> calls{0};
+  int samples = 0;
+  MeasureOptions options;
+  options.sample_interval = std::chrono::seconds(1);
+  options.on_sample = [&](const TreeSample&) { ++samples; };
+  options.should_stop = [&] {
+    ++calls;
+    return g_usr1.load();
+  };
+  // Sent to the process once the run is under way; this thread blocks it,
+  // as every thread but the measuring one must (see spawn.h).
+  std::thread sender([&] {
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    ::pthread_sigmask(SIG_BLOCK, &usr1, nullptr);
+    while (calls == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::kill(::getpid(), SIGUSR1);
+  });
+  RunMeasurement m = MustMeasure(Cmd({"sleep", "30"}), options);
+  sender.join();
+  ::sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_TRUE(m.stopped);
+  EXPECT_EQ(m.signal, SIGTERM);
+  // Once soon after the spawn, once per sample, once for the signal (with a
+  // sample's when both come in one wake): no polling.
+  EXPECT_GE(calls, samples + 1);
+  EXPECT_LE(calls, samples + 2);
+  EXPECT_LT(m.wall_seconds, 29);  // not a timing bound: sleep 30 would take 30
+  EXPECT_TRUE(NoChildLeft());
+}
+
+// A request that comes without a signal (a flag another thread sets) is
+// still seen: should_stop is asked at least once a second, and not more
+// often when nothing wakes the thread.
+TEST(SpawnMeasure, ShouldStopWithoutASignalIsAskedOnceASecond) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0};
+  MeasureOptions options;
+  options.sample_interval = std::chrono::milliseconds(0);
+  options.should_stop = [&] {
+    ++calls;
+    return stop.load();
+  };
+  std::thread setter([&] {
+    while (calls == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop = true;
+  });
+  RunMeasurement m = MustMeasure(Cmd({"sleep", "30"}), options);
+  setter.join();
+  EXPECT_TRUE(m.stopped);
+  EXPECT_EQ(m.signal, SIGTERM);
+  EXPECT_GE(calls, 2);
+  // One call a second plus the first and last: 50 ms polling would make
+  // twenty a second.
+  EXPECT_LE(calls, 3 + static_cast<int>(m.wall_seconds));
   EXPECT_TRUE(NoChildLeft());
 }
 
