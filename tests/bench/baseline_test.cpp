@@ -177,8 +177,8 @@ class BaselineHyperfine : public ::testing::Test {
     ASSERT_FALSE(hyperfine_.empty())
         << "hyperfine is not installed; scripts/install-deps installs it";
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ =
-        fs::path("/tmp/i8-export") / (std::string(info->name()) + "-" + std::to_string(::getpid()));
+    dir_ = fs::path("/tmp/perfwatch-export-test") /
+           (std::string(info->name()) + "-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

@@ -36,7 +36,7 @@ class BenchCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path("/tmp/i8-runner") /
+    dir_ = fs::path("/tmp/perfwatch-bench-test") /
            (std::string("cli-") + info->name() + "-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);

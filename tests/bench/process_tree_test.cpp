@@ -71,7 +71,8 @@ TreeSample SampleUntil(ProcessTree& tree, Pred done) {
 }
 
 std::string TempDir(const std::string& name) {
-  std::string dir = "/tmp/i8-spawn/tree_test-" + name + "-" + std::to_string(::getpid());
+  std::string dir =
+      "/tmp/perfwatch-spawn-test/tree_test-" + name + "-" + std::to_string(::getpid());
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -147,7 +148,7 @@ TEST(ProcessTree, ListNowGivesTheDirectoryInodes) {
     }
   }
   EXPECT_TRUE(found);
-  EXPECT_TRUE(ProcessTree::ListNow("/tmp/i8-spawn/no/such/procfs").empty());
+  EXPECT_TRUE(ProcessTree::ListNow("/tmp/perfwatch-spawn-test/no/such/procfs").empty());
 }
 
 TEST(ProcessTree, CpuIsCumulativeAfterChildrenExit) {
@@ -352,7 +353,7 @@ TEST(ProcessTree, MembersBeyondTheCapAreReadWithoutKeepingFiles) {
 }
 
 TEST(ProcessTree, MissingProcfsGivesAnEmptySample) {
-  ProcessTree tree(1, ::getpid(), "/tmp/i8-spawn/no/such/procfs");
+  ProcessTree tree(1, ::getpid(), "/tmp/perfwatch-spawn-test/no/such/procfs");
   TreeSample s = tree.Sample();
   EXPECT_FALSE(s.root_alive);
   EXPECT_EQ(s.processes, 0);

@@ -23,7 +23,7 @@ class RunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path("/tmp/i8-runner") /
+    dir_ = fs::path("/tmp/perfwatch-bench-test") /
            (std::string("runner-") + info->name() + "-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);

@@ -28,9 +28,10 @@ std::string AllocHelper() {
   return (fs::read_symlink("/proc/self/exe").parent_path() / "bench_alloc_helper").string();
 }
 
-// A fresh directory under /tmp/i8-spawn for one test.
+// A fresh directory under /tmp/perfwatch-spawn-test for one test.
 std::string TempDir(const std::string& name) {
-  std::string dir = "/tmp/i8-spawn/spawn_test-" + name + "-" + std::to_string(::getpid());
+  std::string dir =
+      "/tmp/perfwatch-spawn-test/spawn_test-" + name + "-" + std::to_string(::getpid());
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -123,11 +124,12 @@ TEST(SpawnMeasure, StdinComesFromTheFile) {
 
 TEST(SpawnMeasure, MissingStdinFileIsNamed) {
   CommandSpec spec = Cmd({"true"});
-  spec.stdin_path = "/tmp/i8-spawn/no/such/input";
+  spec.stdin_path = "/tmp/perfwatch-spawn-test/no/such/input";
   Result<RunMeasurement> m = MeasureCommand(spec, {});
   ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().message(),
-            "cannot open input '/tmp/i8-spawn/no/such/input': No such file or directory");
+  EXPECT_EQ(
+      m.status().message(),
+      "cannot open input '/tmp/perfwatch-spawn-test/no/such/input': No such file or directory");
 }
 
 TEST(SpawnMeasure, ExtraEnvironmentIsAddedAndReplaces) {

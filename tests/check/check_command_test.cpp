@@ -45,7 +45,7 @@ RunResult Check(std::vector<std::string> args, bool never_trips = false) {
 }
 
 std::string Dir(const std::string& name) {
-  std::string dir = "/tmp/i8-check/" + name + "_" + std::to_string(getpid());
+  std::string dir = "/tmp/perfwatch-check-test/" + name + "_" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -178,11 +178,12 @@ TEST(CheckLocal, MemoryOverTheCriticalLevelIsCriticalAndNamedFirst) {
 }
 
 TEST(CheckLocal, DiskThatIsNotThereIsCritical) {
-  RunResult r = Check({"--disk", "/", "--disk", "/nonexistent/i8-check-volume"}, true);
+  RunResult r = Check({"--disk", "/", "--disk", "/nonexistent/perfwatch-check-volume"}, true);
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   PluginLine line = ParseLine(r.out);
   EXPECT_EQ(line.state, "CRITICAL");
-  EXPECT_NE(line.reason.find("disk /nonexistent/i8-check-volume not accessible"), std::string::npos)
+  EXPECT_NE(line.reason.find("disk /nonexistent/perfwatch-check-volume not accessible"),
+            std::string::npos)
       << line.reason;
 }
 

@@ -27,9 +27,9 @@ struct Outcome {
   std::string out, err;
 };
 
-// A fresh directory /tmp/i8-runs/<name>-<pid>.
+// A fresh directory /tmp/perfwatch-runs-test/<name>-<pid>.
 inline std::string TestDir(const std::string& name) {
-  const std::string dir = "/tmp/i8-runs/" + name + "-" + std::to_string(::getpid());
+  const std::string dir = "/tmp/perfwatch-runs-test/" + name + "-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -46,7 +46,7 @@ inline std::string Slurp(const std::string& path) {
 // "NAME=" removes NAME), waits for it, and returns what it printed.
 // `while_running(pid)` is called once the child has started.
 inline Outcome Run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
-                   const std::string& scratch = "/tmp/i8-runs",
+                   const std::string& scratch = "/tmp/perfwatch-runs-test",
                    const std::function<void(pid_t)>& while_running = {}) {
   std::filesystem::create_directories(scratch);
   const std::string tag =
@@ -96,7 +96,7 @@ inline Outcome Run(const std::vector<std::string>& argv, const std::vector<std::
 inline Outcome Perfwatch(std::vector<std::string> args, const std::vector<std::string>& env = {},
                          const std::function<void(pid_t)>& while_running = {}) {
   args.insert(args.begin(), PERFWATCH_BINARY);
-  return Run(args, env, "/tmp/i8-runs", while_running);
+  return Run(args, env, "/tmp/perfwatch-runs-test", while_running);
 }
 
 }  // namespace perfwatch::runs_test
