@@ -347,8 +347,11 @@ ProcessTree::Membership ProcessTree::Resolve(int64_t pid, int depth) {
 
 // Reads the stat (unless this sample's listing did) and io of every live
 // member: those listed this sample, or, without a listing, those that were
-// members last sample (no process can have joined since).
-void ProcessTree::ReadMembers() {
+// members last sample (no process can have joined since). Without
+// `full_io`, an idle member's io only every kIdleIoRefresh; a sample that
+// lists /proc (a process was created or reaped: a reaped child's IO moves
+// to its parent's io) reads every member's.
+void ProcessTree::ReadMembers(bool full_io) {
   for (auto& [pid, k] : members_) {
     if (k->stat_read != generation_) {
       if (!ReadStat(pid, *k, true)) {
@@ -357,7 +360,11 @@ void ProcessTree::ReadMembers() {
       }
       k->seen = generation_;
     }
+    const bool idle = k->cpu_ticks == k->io_cpu_ticks && k->state != 'R' && k->state != 'D';
+    if (!full_io && idle && sample_at_ - k->io_read_at < kIdleIoRefresh) continue;
     ReadIo(pid, *k);
+    k->io_cpu_ticks = k->cpu_ticks;
+    k->io_read_at = sample_at_;
   }
 }
 
@@ -410,6 +417,7 @@ void ProcessTree::ForgetVanished(bool listed) {
 TreeSample ProcessTree::Sample() {
   TreeSample s;
   s.at = std::chrono::steady_clock::now();
+  sample_at_ = s.at;
   ++generation_;
   fresh_.clear();
   if (!dir_) dir_.reset(::opendir(procfs_.c_str()));
@@ -435,7 +443,7 @@ TreeSample ProcessTree::Sample() {
         if (k.member && k.seen == generation_) members_.emplace_back(pid, &k);
       }
     }
-    ReadMembers();
+    ReadMembers(listed);
   }
   ForgetVanished(listed || !dir_);
 

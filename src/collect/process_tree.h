@@ -37,8 +37,9 @@
 // gone, except those reaped by a live member: the kernel adds a reaped
 // child's IO to its parent's /proc/PID/io, as it adds its CPU to cutime.
 // An io file that cannot be read (another user's process) counts as zero.
-// RSS, threads and processes are the live members' sums at the moment of the
-// sample; a zombie counts for CPU and IO only.
+// An idle member's io is re-read at most every kIdleIoRefresh, so its IO
+// may show up to that late. RSS, threads and processes are the live members' sums at the moment of
+// the sample; a zombie counts for CPU and IO only.
 //
 // Open files: <procfs> itself, its loadavg, and the stat and io of up to
 // kMaxKeptMembers members (each closed once its process is gone); members
@@ -83,6 +84,13 @@ class ProcessTree {
   // each); the rest are opened per read. Leaves room under the usual
   // 1024-descriptor limit for everything else the process holds.
   static constexpr size_t kMaxKeptMembers = 256;
+  // A member whose CPU time has not moved since its io was last read, and
+  // that is neither running nor in disk sleep, cannot have done IO since,
+  // except for a few microseconds of it below stat's 10 ms CPU resolution:
+  // its io is read again only after this long. This halves the cost of
+  // sampling a large, mostly idle tree; an idle member's IO figures lag by
+  // at most this much.
+  static constexpr std::chrono::seconds kIdleIoRefresh{1};
 
   // `root` is the PID whose descendants are followed; `self` (perfwatch's
   // own PID) is where orphans of the tree are reparented. Construct it right
@@ -143,6 +151,9 @@ class ProcessTree {
     int64_t threads = 0, rss_pages = 0;
     uint64_t cpu_ticks = 0;  // utime + stime + cutime + cstime
     uint64_t read_bytes = 0, write_bytes = 0, read_chars = 0, write_chars = 0;
+    // When io was last read: cpu_ticks then, and the sample's time.
+    uint64_t io_cpu_ticks = UINT64_MAX;
+    std::chrono::steady_clock::time_point io_read_at;
     KeptFile stat_file, io_file;  // members only, see kMaxKeptMembers
   };
   // The host's task counters in <procfs>/loadavg: the last PID handed out
@@ -170,7 +181,7 @@ class ProcessTree {
   bool ReadStat(int64_t pid, Known& k, bool keep);
   void ReadIo(int64_t pid, Known& k);
   Membership Resolve(int64_t pid, int depth);
-  void ReadMembers();
+  void ReadMembers(bool full_io);
   void KeepIo(const Known& k);
   void ForgetVanished(bool listed);
 
@@ -190,6 +201,7 @@ class ProcessTree {
   std::vector<std::pair<int64_t, Known*>> members_;
   std::vector<int64_t> fresh_;  // PIDs whose stat this sample reads first
   uint64_t generation_ = 0;
+  std::chrono::steady_clock::time_point sample_at_;  // of the sample being taken
   uint64_t listings_ = 0;
   size_t kept_files_ = 0;
   uint64_t root_start_ = 0;  // the root's start time, once seen

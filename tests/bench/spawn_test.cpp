@@ -51,13 +51,39 @@ CommandSpec Cmd(std::vector<std::string> argv) {
 
 CommandSpec Shell(const std::string& script) { return Cmd({"sh", "-c", script}); }
 
+// Run in one process (not one per case, as ctest does), earlier suites of
+// bench_test leave children behind: processes of a killed tree that this
+// process, a sub-reaper since its first MeasureCommand, inherited. Each case
+// starts without them, so NoChildLeft judges only what the case started.
+void KillLeftoverChildren() {
+  const std::string self = std::to_string(::getpid());
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string state, ppid;
+    fields >> state >> ppid;
+    if (ppid == self) ::kill(std::stoi(pid), SIGKILL);
+  }
+  while (::waitpid(-1, nullptr, 0) > 0) {
+  }
+}
+
+class SpawnMeasure : public ::testing::Test {
+ protected:
+  void SetUp() override { KillLeftoverChildren(); }
+};
+
 // True when this process has no child left, zombie or running.
 bool NoChildLeft() {
   siginfo_t info{};
   return ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD;
 }
 
-TEST(SpawnMeasure, TrueSucceeds) {
+TEST_F(SpawnMeasure, TrueSucceeds) {
   RunMeasurement m = MustMeasure(Cmd({"true"}));
   EXPECT_TRUE(m.ok());
   EXPECT_EQ(m.exit_code, 0);
@@ -69,7 +95,7 @@ TEST(SpawnMeasure, TrueSucceeds) {
   EXPECT_TRUE(NoChildLeft());
 }
 
-TEST(SpawnMeasure, ReportsTheExitCode) {
+TEST_F(SpawnMeasure, ReportsTheExitCode) {
   RunMeasurement m = MustMeasure(Shell("exit 3"));
   EXPECT_FALSE(m.ok());
   EXPECT_EQ(m.exit_code, 3);
@@ -77,7 +103,7 @@ TEST(SpawnMeasure, ReportsTheExitCode) {
   EXPECT_EQ(m.DescribeExit(), "exit code 3");
 }
 
-TEST(SpawnMeasure, ReportsTheSignal) {
+TEST_F(SpawnMeasure, ReportsTheSignal) {
   RunMeasurement m = MustMeasure(Shell("kill -9 $$"));
   EXPECT_FALSE(m.ok());
   EXPECT_EQ(m.exit_code, -1);
@@ -85,14 +111,14 @@ TEST(SpawnMeasure, ReportsTheSignal) {
   EXPECT_EQ(m.DescribeExit(), "killed by signal 9 (Killed)");
 }
 
-TEST(SpawnMeasure, MissingProgramIsNotFound) {
+TEST_F(SpawnMeasure, MissingProgramIsNotFound) {
   Result<RunMeasurement> m = MeasureCommand(Cmd({"nosuchprog"}), {});
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), Status::Code::kNotFound);
   EXPECT_EQ(m.status().message(), "cannot run 'nosuchprog': No such file or directory");
 }
 
-TEST(SpawnMeasure, ProgramThatIsNotExecutableIsAnError) {
+TEST_F(SpawnMeasure, ProgramThatIsNotExecutableIsAnError) {
   std::string dir = TempDir("noexec");
   std::ofstream(dir + "/script") << "#!/bin/sh\nexit 0\n";
   Result<RunMeasurement> m = MeasureCommand(Cmd({dir + "/script"}), {});
@@ -102,13 +128,13 @@ TEST(SpawnMeasure, ProgramThatIsNotExecutableIsAnError) {
   fs::remove_all(dir);
 }
 
-TEST(SpawnMeasure, EmptyCommandIsInvalid) {
+TEST_F(SpawnMeasure, EmptyCommandIsInvalid) {
   Result<RunMeasurement> m = MeasureCommand(CommandSpec{}, MeasureOptions{});
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), Status::Code::kInvalidArgument);
 }
 
-TEST(SpawnMeasure, StdinComesFromTheFile) {
+TEST_F(SpawnMeasure, StdinComesFromTheFile) {
   std::string dir = TempDir("stdin");
   std::ofstream(dir + "/hello") << "hello";
   std::ofstream(dir + "/other") << "other";
@@ -122,7 +148,7 @@ TEST(SpawnMeasure, StdinComesFromTheFile) {
   fs::remove_all(dir);
 }
 
-TEST(SpawnMeasure, MissingStdinFileIsNamed) {
+TEST_F(SpawnMeasure, MissingStdinFileIsNamed) {
   CommandSpec spec = Cmd({"true"});
   spec.stdin_path = "/tmp/perfwatch-spawn-test/no/such/input";
   Result<RunMeasurement> m = MeasureCommand(spec, {});
@@ -132,7 +158,7 @@ TEST(SpawnMeasure, MissingStdinFileIsNamed) {
       "cannot open input '/tmp/perfwatch-spawn-test/no/such/input': No such file or directory");
 }
 
-TEST(SpawnMeasure, ExtraEnvironmentIsAddedAndReplaces) {
+TEST_F(SpawnMeasure, ExtraEnvironmentIsAddedAndReplaces) {
   ASSERT_EQ(::setenv("PW_SPAWN_REPLACED", "old", 1), 0);
   CommandSpec spec = Shell(
       "test \"$PW_SPAWN_ADDED\" = 'a b=c' && test \"$PW_SPAWN_REPLACED\" = new && "
@@ -148,7 +174,7 @@ TEST(SpawnMeasure, ExtraEnvironmentIsAddedAndReplaces) {
   ::unsetenv("PW_SPAWN_REPLACED");
 }
 
-TEST(SpawnMeasure, OutputGoesToDevNullUnlessShown) {
+TEST_F(SpawnMeasure, OutputGoesToDevNullUnlessShown) {
   // With output hidden, stdout and stderr are /dev/null in the child.
   RunMeasurement m =
       MustMeasure(Shell("test \"$(readlink /proc/$$/fd/1)\" = /dev/null && "
@@ -160,7 +186,7 @@ TEST(SpawnMeasure, OutputGoesToDevNullUnlessShown) {
   EXPECT_EQ(MustMeasure(shown).exit_code, 0);
 }
 
-TEST(SpawnMeasure, ShouldStopEndsTheCommand) {
+TEST_F(SpawnMeasure, ShouldStopEndsTheCommand) {
   MeasureOptions options;
   int polls = 0;
   options.should_stop = [&] { return ++polls >= 2; };
@@ -172,7 +198,7 @@ TEST(SpawnMeasure, ShouldStopEndsTheCommand) {
   EXPECT_TRUE(NoChildLeft());
 }
 
-TEST(SpawnMeasure, ShouldStopKillsWhatIgnoresSigterm) {
+TEST_F(SpawnMeasure, ShouldStopKillsWhatIgnoresSigterm) {
   // The shell and its sleep (ignored signals survive exec) ignore SIGTERM:
   // the shell gets SIGKILL after the grace, the orphaned sleep too.
   MeasureOptions options;
@@ -190,7 +216,7 @@ extern "C" void OnUsr1(int) { g_usr1 = true; }
 // should_stop is asked 50 ms after the spawn, after each sample and when a
 // signal handler has run, with no periodic wake between samples: a flag set
 // by a handler is seen at once, long before the next sample (1 s).
-TEST(SpawnMeasure, ShouldStopIsAskedWhenASignalArrives) {
+TEST_F(SpawnMeasure, ShouldStopIsAskedWhenASignalArrives) {
   g_usr1 = false;
   struct sigaction sa {
   }, old{};
@@ -233,7 +259,7 @@ TEST(SpawnMeasure, ShouldStopIsAskedWhenASignalArrives) {
 // A request that comes without a signal (a flag another thread sets) is
 // still seen: should_stop is asked at least once a second, and not more
 // often when nothing wakes the thread.
-TEST(SpawnMeasure, ShouldStopWithoutASignalIsAskedOnceASecond) {
+TEST_F(SpawnMeasure, ShouldStopWithoutASignalIsAskedOnceASecond) {
   std::atomic<bool> stop{false};
   std::atomic<int> calls{0};
   MeasureOptions options;
@@ -258,7 +284,7 @@ TEST(SpawnMeasure, ShouldStopWithoutASignalIsAskedOnceASecond) {
   EXPECT_TRUE(NoChildLeft());
 }
 
-TEST(SpawnMeasure, BusyLoopUsesCpu) {
+TEST_F(SpawnMeasure, BusyLoopUsesCpu) {
   RunMeasurement m = MustMeasure(Shell("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
   EXPECT_EQ(m.exit_code, 0);
   EXPECT_GT(m.user_seconds + m.system_seconds, 0);
@@ -284,7 +310,7 @@ double GnuTimeMaxRssBytes(const std::string& report_path) {
   return -1;
 }
 
-TEST(SpawnMeasure, PeakRssAgreesWithGnuTime) {
+TEST_F(SpawnMeasure, PeakRssAgreesWithGnuTime) {
   std::string dir = TempDir("gnutime");
   RunMeasurement timed =
       MustMeasure(Cmd({"/usr/bin/time", "-v", "-o", dir + "/report", AllocHelper(), "200"}));
@@ -301,7 +327,7 @@ TEST(SpawnMeasure, PeakRssAgreesWithGnuTime) {
   fs::remove_all(dir);
 }
 
-TEST(SpawnMeasure, PeakRssOfATreeIsTheSum) {
+TEST_F(SpawnMeasure, PeakRssOfATreeIsTheSum) {
   RunMeasurement one = MustMeasure(Cmd({AllocHelper(), "100"}));
   ASSERT_EQ(one.exit_code, 0);
   // Both helpers hold their memory until two samples were taken after both
@@ -332,7 +358,7 @@ TEST(SpawnMeasure, PeakRssOfATreeIsTheSum) {
   fs::remove_all(dir);
 }
 
-TEST(SpawnMeasure, SamplesFollowTheTree) {
+TEST_F(SpawnMeasure, SamplesFollowTheTree) {
   MeasureOptions options;
   options.sample_interval = std::chrono::milliseconds(20);
   std::vector<TreeSample> samples;
@@ -350,7 +376,7 @@ TEST(SpawnMeasure, SamplesFollowTheTree) {
   EXPECT_LE(samples.back().cpu_seconds, m.user_seconds + m.system_seconds + 0.02);
 }
 
-TEST(SpawnMeasure, NoSampleForACommandShorterThanTheInterval) {
+TEST_F(SpawnMeasure, NoSampleForACommandShorterThanTheInterval) {
   MeasureOptions options;
   options.sample_interval = std::chrono::seconds(10);
   int samples = 0;
@@ -361,7 +387,7 @@ TEST(SpawnMeasure, NoSampleForACommandShorterThanTheInterval) {
 
 // The background child outlives the command: perfwatch (a sub-reaper)
 // adopts it, waits for it (it finishes within kill_grace) and reaps it.
-TEST(SpawnMeasure, OrphanIsWaitedForAndReaped) {
+TEST_F(SpawnMeasure, OrphanIsWaitedForAndReaped) {
   std::string dir = TempDir("orphan");
   RunMeasurement m = MustMeasure(Shell("(sleep 0.3; echo done > " + dir + "/mark) & exit 0"));
   EXPECT_TRUE(m.ok());
@@ -373,7 +399,7 @@ TEST(SpawnMeasure, OrphanIsWaitedForAndReaped) {
 }
 
 // One that runs past kill_grace is terminated; the run itself is still ok.
-TEST(SpawnMeasure, OrphanOutlivingTheGraceIsKilled) {
+TEST_F(SpawnMeasure, OrphanOutlivingTheGraceIsKilled) {
   std::string dir = TempDir("orphan-killed");
   MeasureOptions options;
   options.kill_grace = std::chrono::milliseconds(100);
@@ -387,7 +413,7 @@ TEST(SpawnMeasure, OrphanOutlivingTheGraceIsKilled) {
 }
 
 // A child perfwatch started before the command is not one of its orphans.
-TEST(SpawnMeasure, LeavesEarlierChildrenAlone) {
+TEST_F(SpawnMeasure, LeavesEarlierChildrenAlone) {
   pid_t other = 0;
   const char* argv[] = {"sleep", "30", nullptr};
   ASSERT_EQ(::posix_spawnp(&other, "sleep", nullptr, nullptr, const_cast<char**>(argv), environ),
@@ -404,7 +430,7 @@ TEST(SpawnMeasure, LeavesEarlierChildrenAlone) {
 }
 
 // User and system time cover the orphans perfwatch reaps, as RUSAGE_CHILDREN.
-TEST(SpawnMeasure, OrphanCpuIsCounted) {
+TEST_F(SpawnMeasure, OrphanCpuIsCounted) {
   RunMeasurement m =
       MustMeasure(Shell("(i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done) & exit 0"));
   EXPECT_TRUE(m.ok());
