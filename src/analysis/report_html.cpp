@@ -9,10 +9,10 @@
 #include <cstdio>
 
 #include "analysis/format.h"
-#include "model/html.h"
 #include "analysis/report.h"
 #include "analysis/report_style.h"
 #include "analysis/svg_chart.h"
+#include "model/html.h"
 
 namespace perfwatch {
 

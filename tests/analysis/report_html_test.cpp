@@ -6,9 +6,9 @@
 
 #include <regex>
 
-#include "model/html.h"
 #include "analysis/report.h"
 #include "analysis/svg_chart.h"
+#include "model/html.h"
 #include "synthetic_host.h"
 
 namespace perfwatch {
